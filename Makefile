@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0
+# damon-bpf: top-level build.  `make help` lists the targets.
+
+TOP      := $(abspath .)
+BUILD    := $(TOP)/build
+KSRC     := $(BUILD)/linux-src
+KOBJ     := $(BUILD)/kernel
+KOBJ_DBG := $(BUILD)/kernel-debug
+BZIMAGE  := $(KOBJ)/arch/x86/boot/bzImage
+
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+ARCH_DEF := -D__TARGET_ARCH_x86
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+
+USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	       -I$(BUILD)/bpf -Iuser -Ibpf -D_GNU_SOURCE
+USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
+
+.PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads \
+	check check-host check-guest check-debug demo clean distclean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: bpf user workloads
+
+help:
+	@echo 'make deps            install build and test dependencies (Debian packages)'
+	@echo 'make kernel          unpack linux-source-6.12, apply kernel/patches, build bzImage'
+	@echo 'make kernel-debug    the same kernel with lockdep, atomic-sleep checks and KASAN'
+	@echo 'make kernel-patches  export the commits of build/linux-src back to kernel/patches/'
+	@echo 'make vmlinux         regenerate vmlinux/vmlinux.h from the built kernel'
+	@echo 'make                 BPF objects, skeletons, the damon-bpf loader and workloads'
+	@echo 'make demo            deps + kernel + a live monitoring session in the guest'
+	@echo 'make check           host tests and the guest suite; ends with "N passed, N failed"'
+	@echo 'make check-debug     the guest suite on the debug kernel'
+	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
+
+deps:
+	$(Q)scripts/deps.sh
+
+# --- kernel ------------------------------------------------------------------------------
+
+kernel:
+	$(Q)scripts/kernel.sh tree
+	$(Q)scripts/kernel.sh build $(KOBJ) $(TOP)/kernel/config
+
+kernel-debug:
+	$(Q)scripts/kernel.sh tree
+	$(Q)scripts/kernel.sh build $(KOBJ_DBG) $(TOP)/kernel/config $(TOP)/kernel/config.debug
+
+kernel-patches:
+	$(Q)scripts/kernel.sh export
+
+vmlinux:
+	$(call msg,BTF,vmlinux/vmlinux.h)
+	$(Q)test -f $(KOBJ)/vmlinux || { echo "no $(KOBJ)/vmlinux: run 'make kernel'"; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(KOBJ)/vmlinux format c > vmlinux/vmlinux.h.tmp
+	$(Q)mv vmlinux/vmlinux.h.tmp vmlinux/vmlinux.h
+
+# --- BPF and user space ------------------------------------------------------------------
+
+VMLINUX_H := vmlinux/vmlinux.h
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+LOADER    := $(BUILD)/damon-bpf
+
+bpf: $(BPF_SKELS)
+user: $(LOADER)
+workloads: $(WORKLOADS)
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/damon_bpf.h $(VMLINUX_H) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -target bpf $(ARCH_DEF) -Ivmlinux -Ibpf -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/damon_bpf.h $(BPF_SKELS) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(LOADER): $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -o $@ $^ $(USER_LDLIBS)
+
+$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Wno-unused-parameter -static -o $@ $< -lpthread
+
+$(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads:
+	$(Q)mkdir -p $@
+
+# --- tests and demo ----------------------------------------------------------------------
+
+# The test command of the README: everything from a fresh clone, no step by hand.
+check:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run-all $(if $(T),$(T))
+
+check-host: all
+	$(Q)tests/run-all --host-only
+
+check-guest: all
+	$(Q)tests/run-all --guest-only $(if $(T),$(T))
+
+check-debug:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory kernel-debug
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run-all --guest-only --kernel $(KOBJ_DBG)/arch/x86/boot/bzImage
+
+demo:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory kernel
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/run --timeout 600 --cmd "sh $(TOP)/tests/demo.sh"
+
+clean:
+	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm
+
+distclean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon-bpf reporters: turn page faults and perf samples into DAMON access reports.
+ *
+ * On a kernel with the bpf_damon_report_access() kfunc (kernel/patches), every accepted access
+ * is pushed to DAMON; DAMON's sample filters and regions do the rest.  On a kernel without it
+ * (stock kernels), the weak kfunc resolves to NULL and the same programs aggregate accesses in
+ * the "accesses" map for the loader to report from.  The loader picks the variants to load:
+ * fault_btf (tp_btf) where BTF-enabled tracepoints exist, else fault_raw (raw_tp).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "damon_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Tunables, set by the loader before load. */
+const volatile bool filter_tgid;	/* report only tgids in "targets" */
+const volatile bool filter_cpu;		/* report only CPUs set in "cpus" */
+const volatile bool use_kfunc = true;	/* false: aggregate even if the kfunc exists */
+const volatile bool aggregate;		/* also count in "accesses" when reporting */
+const volatile __u64 addr_min;		/* report only addresses in [addr_min, addr_max) */
+const volatile __u64 addr_max = ~0ULL;
+const volatile __u64 report_size = 4096;	/* bytes each report covers */
+const volatile __u32 only_writes;	/* 1: writes only, 2: reads only, 0: both */
+
+extern int bpf_damon_report_access(__u64 vaddr, __u64 paddr, __u64 size, __u64 flags) __ksym __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);	/* tgid */
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DAMON_BPF_MAX_CPUS);
+	__type(key, __u32);	/* cpu */
+	__type(value, __u8);	/* 1: report this CPU's accesses */
+} cpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct access_key);
+	__type(value, struct access_val);
+} accesses SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool write)
+{
+	struct access_key key = {
+		.tgid = tgid,
+		.cpu = cpu,
+		.bucket = addr >> DAMON_BPF_BUCKET_SHIFT,
+		.write = write,
+	};
+	struct access_val *val, init = {};
+
+	val = bpf_map_lookup_elem(&accesses, &key);
+	if (!val) {
+		/* BPF_NOEXIST: a racing insert from another CPU's first access wins, we retry. */
+		bpf_map_update_elem(&accesses, &key, &init, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&accesses, &key);
+		if (!val) {
+			stat_inc(STAT_AGG_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&val->count, 1);
+	val->last_ns = bpf_ktime_get_ns();
+	stat_inc(STAT_AGGREGATED);
+}
+
+static __always_inline int handle_access(__u64 addr, bool write, __u64 flags)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 cpu = bpf_get_smp_processor_id();
+	int ret;
+
+	stat_inc(STAT_SEEN);
+	if (addr < addr_min || addr >= addr_max)
+		goto filtered;
+	if (only_writes == 1 && !write)
+		goto filtered;
+	if (only_writes == 2 && write)
+		goto filtered;
+	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
+		goto filtered;
+	if (filter_cpu) {
+		__u8 *on = bpf_map_lookup_elem(&cpus, &cpu);
+
+		if (!on || !*on)
+			goto filtered;
+	}
+	stat_inc(write ? STAT_WRITES : STAT_READS);
+
+	if (use_kfunc && bpf_damon_report_access) {
+		if (write)
+			flags |= DAMON_BPF_F_WRITE;
+		ret = bpf_damon_report_access(addr, 0, report_size, flags);
+		switch (ret) {
+		case 0:
+			stat_inc(STAT_REPORTED);
+			break;
+		case -28:	/* ENOSPC */
+			stat_inc(STAT_DROP_FULL);
+			break;
+		case -16:	/* EBUSY */
+			stat_inc(STAT_DROP_BUSY);
+			break;
+		case -2:	/* ENOENT */
+			stat_inc(STAT_DROP_NOCTX);
+			break;
+		default:
+			stat_inc(STAT_DROP_INVAL);
+			break;
+		}
+		if (!aggregate)
+			return 0;
+	}
+	count_access(tgid, cpu, addr, write);
+	return 0;
+filtered:
+	stat_inc(STAT_FILTERED);
+	return 0;
+}
+
+/* x86 page fault error code: bit 1 set for a write access. */
+#define X86_PF_WRITE 2
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(fault_btf, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	return handle_access(address, error_code & X86_PF_WRITE,
+			     (__u64)DAMON_BPF_SRC_FAULT << DAMON_BPF_SRC_SHIFT);
+}
+
+SEC("raw_tp/page_fault_user")
+int fault_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_access(ctx->args[0], ctx->args[2] & X86_PF_WRITE,
+			     (__u64)DAMON_BPF_SRC_FAULT << DAMON_BPF_SRC_SHIFT);
+}
+
+/*
+ * Perf samples with PERF_SAMPLE_ADDR: ctx->addr is the data address.  sample_is_write is set
+ * by the loader when the event samples only stores (e.g. Intel mem-stores); the software
+ * page-fault event cannot tell reads from writes and reports reads.
+ */
+const volatile bool sample_is_write;
+
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	if (!ctx->addr)
+		return 0;
+	return handle_access(ctx->addr, sample_is_write,
+			     (__u64)DAMON_BPF_SRC_PERF << DAMON_BPF_SRC_SHIFT);
+}

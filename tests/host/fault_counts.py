@@ -1,0 +1,1 @@
+../guest/fault_counts.py

@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers shared by damon-bpf's host and guest tests: workloads, DAMON sysfs, checks."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+TOP = os.environ.get("DB_TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+BUILD = os.environ.get("DB_BUILD") or os.path.join(TOP, "build")
+LOADER = os.path.join(BUILD, "damon-bpf")
+WORKLOAD = os.path.join(BUILD, "workloads", "workload")
+DAMON = "/sys/kernel/mm/damon/admin"
+
+failures = 0
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def check(cond, what):
+    """Record one assertion; the test fails at the end if any failed."""
+    global failures
+    log(("  ok   " if cond else "  FAIL ") + what)
+    if not cond:
+        failures += 1
+    return cond
+
+
+def done():
+    log("%s: %d check(s) failed" % (os.path.basename(sys.argv[0]), failures) if failures
+        else "%s: all checks passed" % os.path.basename(sys.argv[0]))
+    sys.exit(1 if failures else 0)
+
+
+def skip(why):
+    log("SKIP: " + why)
+    sys.exit(77)
+
+
+def run(cmd, check_rc=True, **kw):
+    """Runs cmd (a list), returns CompletedProcess with text output."""
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if check_rc and p.returncode != 0:
+        raise RuntimeError("%s: exit %d\n%s%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class Workload:
+    """tests/workloads/workload in the background; .truth is its ground-truth JSON."""
+
+    def __init__(self, *regions, duration=None, passes=None, thp=False, prefix=(), ticker=None):
+        self.cmd = list(prefix) + [WORKLOAD]
+        # Under TCG, page-table sampling needs address-space switches (see workload.c).
+        if ticker is None:
+            ticker = os.cpu_count() if duration is not None else 0
+        if ticker:
+            self.cmd += ["--ticker", str(ticker)]
+        for r in regions:
+            self.cmd += ["--region", r]
+        if duration is not None:
+            self.cmd += ["--duration", str(duration)]
+        if passes is not None:
+            self.cmd += ["--passes", str(passes)]
+        if thp:
+            self.cmd.append("--thp")
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("workload printed no ground truth: %s" % " ".join(self.cmd))
+        self.truth = json.loads(line)
+        self.pid = self.truth["pid"]
+        self.regions = self.truth["regions"]
+        return self
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def wr(path, value):
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+class Kdamond:
+    """One kdamond with one context, set up through DAMON sysfs as damo would."""
+
+    def __init__(self, ops="vaddr", pids=(), sample_us=5000, aggr_us=100000, update_us=1000000,
+                 min_nr_regions=10, max_nr_regions=1000):
+        wr(DAMON + "/kdamonds/nr_kdamonds", 1)
+        self.k = DAMON + "/kdamonds/0"
+        wr(self.k + "/contexts/nr_contexts", 1)
+        self.c = self.k + "/contexts/0"
+        wr(self.c + "/operations", ops)
+        a = self.c + "/monitoring_attrs"
+        wr(a + "/intervals/sample_us", sample_us)
+        wr(a + "/intervals/aggr_us", aggr_us)
+        wr(a + "/intervals/update_us", update_us)
+        wr(a + "/nr_regions/min", min_nr_regions)
+        wr(a + "/nr_regions/max", max_nr_regions)
+        wr(self.c + "/targets/nr_targets", len(pids))
+        for i, pid in enumerate(pids):
+            wr(self.c + "/targets/%d/pid_target" % i, pid)
+        # One 'stat' scheme that matches every region: tried_regions then lists them all.
+        s = self.c + "/schemes"
+        wr(s + "/nr_schemes", 1)
+        s += "/0"
+        wr(s + "/action", "stat")
+        for key, lo, hi in (("sz", 0, 2**64 - 1), ("nr_accesses", 0, 2**32 - 1),
+                            ("age", 0, 2**32 - 1)):
+            wr(s + "/access_pattern/%s/min" % key, lo)
+            wr(s + "/access_pattern/%s/max" % key, hi)
+        self.scheme = s
+
+    def state(self, cmd):
+        wr(self.k + "/state", cmd)
+
+    def on(self):
+        self.state("on")
+
+    def off(self):
+        if rd(self.k + "/state") == "on":
+            self.state("off")
+
+    def running(self):
+        return rd(self.k + "/state") == "on"
+
+    def regions(self):
+        """[(start, end, nr_accesses, age)] from the stat scheme's tried_regions."""
+        self.state("update_schemes_tried_regions")
+        d = self.scheme + "/tried_regions"
+        out = []
+        for e in sorted(os.listdir(d)):
+            if e.isdigit():
+                out.append(tuple(int(rd("%s/%s/%s" % (d, e, f)))
+                                 for f in ("start", "end", "nr_accesses", "age")))
+        return sorted(out)
+
+
+def accesses_in(regions, start, end):
+    """Max nr_accesses over DAMON regions overlapping [start, end), weighted check helper."""
+    vals = [r[2] for r in regions if r[0] < end and r[1] > start]
+    return max(vals) if vals else None
+
+
+def overlap_weighted(regions, start, end):
+    """Average nr_accesses over [start, end), weighted by overlap size."""
+    tot = acc = 0
+    for s, e, n, _ in regions:
+        o = min(e, end) - max(s, start)
+        if o > 0:
+            tot += o
+            acc += o * n
+    return acc / tot if tot else None

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * workload: touch a known memory layout and print its ground truth.
+ *
+ * Regions are anonymous mappings at fixed, 2 MiB-aligned addresses (from --base, a 2 MiB
+ * gap between regions), THP off (MADV_NOHUGEPAGE) unless --thp.  Each region has a thread,
+ * pinned to the region's CPU when one is given, that first touches every page once and then
+ * keeps touching them in passes until --duration ends (or --passes are done):
+ *
+ *   r  read every page each pass            first pass: one read fault a page
+ *      (untouched anonymous reads map the shared zero page, which DAMON does not see)
+ *   p  populated: written once, then read   first pass: one write fault a page
+ *   w  write every page each pass           first pass: one write fault a page
+ *   c  cold: write once, then never again   first pass: one write fault a page
+ *   n  never touched (mapped only)          no fault
+ *
+ * Once every thread has made its first pass, one JSON line on stdout gives the layout and the
+ * exact number of user page faults each CPU took in the regions (the ground truth).
+ * Passes spin without sleeping: under TCG, sleeping workloads leave few Accessed bits.
+ *
+ * --ticker N forks one process per CPU 0..N-1 that wakes every millisecond.  QEMU's TCG
+ * caches translations in a software TLB that only a CR3 write flushes, and DAMON clears
+ * Accessed bits without a flush: threads spinning alone on their CPUs would never set them
+ * again.  The tickers switch address spaces on each CPU, as any busy system does, so that the
+ * page-table sampling sees the accesses (real TLBs evict entries by themselves).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_REGIONS 16
+#define SZ_2M (2UL << 20)
+
+struct region {
+	char mode;
+	int cpu;			/* -1: not pinned */
+	unsigned long size;
+	char *start;
+	pid_t tid;
+	unsigned long read_faults, write_faults;	/* ground truth of the first pass */
+	pthread_t thread;
+};
+
+static struct region regions[MAX_REGIONS];
+static int nr_regions;
+static unsigned long page_size;
+static double duration = -1;	/* seconds; <0: use passes */
+static long passes = 1;
+static atomic_int ready;
+static volatile sig_atomic_t stop;
+static pthread_barrier_t first_pass_done;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
+		"                --region MODE:SIZE[@CPU]...\n"
+		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
+		"  n (never touched);\n"
+		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
+		"EXAMPLES:\n"
+		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
+		"  workload --region w:8M --region c:32M --duration 60\n");
+}
+
+static int parse_size(const char *s, unsigned long *out, char **end)
+{
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, end, 0);
+	if (errno || *end == s)
+		return -1;
+	switch (**end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; (*end)++; break;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_region(const char *arg)
+{
+	struct region *r;
+	char *end;
+
+	if (nr_regions == MAX_REGIONS) {
+		fprintf(stderr, "workload: at most %d regions\n", MAX_REGIONS);
+		return -1;
+	}
+	r = &regions[nr_regions];
+	if (!strchr("rwpcn", arg[0]) || arg[1] != ':')
+		goto bad;
+	r->mode = arg[0];
+	if (parse_size(arg + 2, &r->size, &end) || r->size == 0)
+		goto bad;
+	r->size = (r->size + page_size - 1) & ~(page_size - 1);
+	r->cpu = -1;
+	if (*end == '@') {
+		const char *c = end + 1;
+
+		errno = 0;
+		r->cpu = strtol(c, &end, 10);
+		if (errno || end == c || r->cpu < 0)
+			goto bad;
+	}
+	if (*end)
+		goto bad;
+	nr_regions++;
+	return 0;
+bad:
+	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU], e.g. r:4M@0)\n", arg);
+	return -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void touch(struct region *r, bool write, long pass)
+{
+	volatile char *p;
+
+	/* A pure store: reading first would map the zero page and fault twice. */
+	for (p = r->start; p < r->start + r->size; p += page_size) {
+		if (write)
+			*p = (char)pass;
+		else
+			(void)*p;
+	}
+}
+
+static void *region_thread(void *arg)
+{
+	struct region *r = arg;
+	double end;
+	long pass;
+
+	r->tid = syscall(SYS_gettid);
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			fprintf(stderr, "workload: cannot pin to CPU %d: %s\n", r->cpu, strerror(errno));
+			exit(2);
+		}
+	}
+	/* First pass: exactly one fault a page, of the kind the mode says. */
+	switch (r->mode) {
+	case 'r':
+		touch(r, false, 0);
+		r->read_faults = r->size / page_size;
+		break;
+	case 'w':
+	case 'c':
+	case 'p':
+		/* A write to an untouched page faults once, as a write (no zero page). */
+		touch(r, true, 0);
+		r->write_faults = r->size / page_size;
+		break;
+	}
+	pthread_barrier_wait(&first_pass_done);
+	while (!atomic_load(&ready))
+		;
+	if (r->mode == 'c' || r->mode == 'n')
+		return NULL;
+	end = now() + duration;
+	for (pass = 1; !stop; pass++) {
+		if (duration < 0 ? pass >= passes : now() >= end)
+			break;
+		touch(r, r->mode == 'w', pass);	/* p: reads from now on */
+	}
+	return NULL;
+}
+
+static pid_t tickers[64];
+static int nr_tickers;
+
+static void start_tickers(int n)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < n && cpu < 64; cpu++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			cpu_set_t set;
+			struct timespec ms = { 0, 1000000 };
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				nanosleep(&ms, NULL);
+		}
+		if (pid > 0)
+			tickers[nr_tickers++] = pid;
+	}
+}
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "base", required_argument, NULL, 'b' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "thp", no_argument, NULL, 't' },
+		{ "ticker", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	unsigned long base = 0x600000000000UL, addr;
+	unsigned long max_cpu = 0, i;
+	bool thp = false;
+	long ticker = 0;
+	char *end;
+	int c;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	while ((c = getopt_long(argc, argv, "b:r:d:p:thk:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			errno = 0;
+			base = strtoul(optarg, &end, 0);
+			if (errno || *end || base % SZ_2M) {
+				fprintf(stderr, "workload: --base must be a 2 MiB-aligned address\n");
+				return 1;
+			}
+			break;
+		case 'r':
+			if (parse_region(optarg))
+				return 1;
+			break;
+		case 'd':
+			errno = 0;
+			duration = strtod(optarg, &end);
+			if (errno || *end || duration < 0) {
+				fprintf(stderr, "workload: bad --duration '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		case 'p':
+			errno = 0;
+			passes = strtol(optarg, &end, 10);
+			if (errno || *end || passes < 1) {
+				fprintf(stderr, "workload: bad --passes '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		case 't':
+			thp = true;
+			break;
+		case 'k':
+			errno = 0;
+			ticker = strtol(optarg, &end, 10);
+			if (errno || *end || ticker < 0) {
+				fprintf(stderr, "workload: bad --ticker '%s'\n", optarg);
+				return 1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (!nr_regions || optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	addr = base;
+	for (i = 0; i < (unsigned long)nr_regions; i++) {
+		struct region *r = &regions[i];
+		void *p = mmap((void *)addr, r->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED || p != (void *)addr) {
+			fprintf(stderr, "workload: mmap at %#lx: %s\n", addr, strerror(errno));
+			return 1;
+		}
+		madvise(p, r->size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		r->start = p;
+		if (r->cpu >= 0 && (unsigned long)r->cpu + 1 > max_cpu)
+			max_cpu = r->cpu + 1;
+		/* Next region after a gap of at least 2 MiB, 2 MiB-aligned. */
+		addr = (addr + r->size + 2 * SZ_2M - 1) & ~(SZ_2M - 1);
+	}
+
+	start_tickers(ticker);
+	pthread_barrier_init(&first_pass_done, NULL, nr_regions + 1);
+	for (i = 0; i < (unsigned long)nr_regions; i++)
+		pthread_create(&regions[i].thread, NULL, region_thread, &regions[i]);
+	pthread_barrier_wait(&first_pass_done);
+
+	printf("{\"pid\": %d, \"page_size\": %lu, \"regions\": [", getpid(), page_size);
+	for (i = 0; i < (unsigned long)nr_regions; i++) {
+		struct region *r = &regions[i];
+
+		printf("%s{\"mode\": \"%c\", \"start\": %lu, \"end\": %lu, \"cpu\": %d, \"tid\": %d, "
+		       "\"read_faults\": %lu, \"write_faults\": %lu}", i ? ", " : "", r->mode,
+		       (unsigned long)r->start, (unsigned long)r->start + r->size, r->cpu, r->tid,
+		       r->read_faults, r->write_faults);
+	}
+	printf("]}\n");
+	fflush(stdout);
+	atomic_store(&ready, 1);
+
+	for (i = 0; i < (unsigned long)nr_regions; i++)
+		pthread_join(regions[i].thread, NULL);
+	for (c = 0; c < nr_tickers; c++) {
+		kill(tickers[c], SIGKILL);
+		waitpid(tickers[c], NULL, 0);
+	}
+	return 0;
+}

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* damon-bpf: the subcommands; each parses its own arguments and returns the exit status. */
+#ifndef DAMON_BPF_COMMANDS_H
+#define DAMON_BPF_COMMANDS_H
+
+int cmd_count(int argc, char **argv);
+
+#endif

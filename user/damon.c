@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damon-bpf: DAMON sysfs (/sys/kernel/mm/damon/admin), written the way damo writes it. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "damon.h"
+#include "util.h"
+
+#define KDAMONDS DAMON_ADMIN "/kdamonds"
+
+void damon_ctx_defaults(struct damon_ctx_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ops = "vaddr";
+	c->sample_us = 5000;
+	c->aggr_us = 100000;
+	c->update_us = 1000000;
+	c->min_nr_regions = 10;
+	c->max_nr_regions = 1000;
+	c->page_table = true;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Writes a value to dir/rel; the error names the file and the value. */
+static int put(const char *dir, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int put(const char *dir, const char *rel, const char *fmt, ...)
+{
+	char path[512], val[512];
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (write_file(path, "%s", val))
+		return err("writing '%s' to %s: %s", val, path, strerror(errno));
+	return 0;
+}
+
+static int get(const char *dir, const char *rel, char *buf, size_t len)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if (read_file(path, buf, len) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int damon_check(void)
+{
+	if (geteuid() != 0)
+		return err("DAMON and BPF need root: run damon-bpf as root");
+	if (!exists(KDAMONDS))
+		return err("no DAMON sysfs at %s: the kernel needs CONFIG_DAMON_SYSFS", KDAMONDS);
+	return 0;
+}
+
+int damon_claim(struct damon_session *s)
+{
+	char buf[64], state[32], path[256];
+	long n, i;
+
+	s->kdamond = -1;
+	if (get(KDAMONDS, "nr_kdamonds", buf, sizeof(buf)) || parse_int(buf, 0, 1 << 20, &n))
+		return err("reading %s/nr_kdamonds: %s", KDAMONDS, strerror(errno));
+	/*
+	 * Writing nr_kdamonds removes every kdamond directory and creates new ones, and fails with
+	 * EBUSY while any kdamond runs: with kdamonds there already, we would destroy someone's
+	 * configuration or fail.  Say whose they are and stop.
+	 */
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%ld", KDAMONDS, i);
+		if (!get(path, "state", state, sizeof(state)) && !strcmp(state, "on")) {
+			get(path, "pid", buf, sizeof(buf));
+			return err("DAMON sysfs is busy: kdamond %ld (pid %s) is running and is not "
+				   "ours; damon-bpf never stops or rewrites another user's kdamond", i, buf);
+		}
+	}
+	if (n > 0)
+		return err("DAMON sysfs holds %ld kdamond(s) (off) that damon-bpf did not create; "
+			   "adding ours would erase them. Remove them if they are unused: "
+			   "echo 0 > %s/nr_kdamonds", n, KDAMONDS);
+	if (put(KDAMONDS, "nr_kdamonds", "1")) {
+		if (errno == EBUSY)
+			return err("DAMON sysfs is busy (another kdamond started meanwhile)");
+		return -1;
+	}
+	s->kdamond = 0;
+	snprintf(s->dir, sizeof(s->dir), "%s/0", KDAMONDS);
+	return put(s->dir, "contexts/nr_contexts", "1");
+}
+
+bool damon_has_sample(const struct damon_session *s)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/contexts/0/monitoring_attrs/sample", s->dir);
+	return exists(path);
+}
+
+static int put_filter(const char *fdir, int idx, const char *type, bool matching, bool allow,
+		      const char *arg_file, const char *arg)
+{
+	char d[384];
+
+	snprintf(d, sizeof(d), "%s/%d", fdir, idx);
+	if (put(d, "type", "%s", type) || put(d, "matching", matching ? "Y" : "N") ||
+	    put(d, "allow", allow ? "Y" : "N"))
+		return -1;
+	return arg_file ? put(d, arg_file, "%s", arg) : 0;
+}
+
+/*
+ * Sample control: primitives and filters.  Every condition is a filter that rejects what does
+ * not match (matching=N allow=N); unmatched reports fall to the default, which is "allow" after
+ * a reject filter, so the conditions combine as AND whatever their order.
+ */
+static int apply_sample(const char *ctx, const struct damon_ctx_cfg *c)
+{
+	char sdir[320], fdir[352], cl[1024];
+	int nr = 0;
+
+	snprintf(sdir, sizeof(sdir), "%s/monitoring_attrs/sample", ctx);
+	if (!exists(sdir)) {
+		if (c->page_fault || c->cpus || c->rw != RW_BOTH || !c->page_table)
+			return err("this kernel has no DAMON sample control (%s): per-CPU, write-only "
+				   "and page-fault monitoring need the damon-bpf kernel series", sdir);
+		return 0;
+	}
+	if (put(sdir, "primitives/page_table", c->page_table ? "Y" : "N") ||
+	    put(sdir, "primitives/page_fault", c->page_fault ? "Y" : "N"))
+		return -1;
+	snprintf(fdir, sizeof(fdir), "%s/filters", sdir);
+	nr = (c->cpus != NULL) + (c->rw != RW_BOTH);
+	if (put(fdir, "nr_filters", "%d", nr))
+		return -1;
+	nr = 0;
+	if (c->cpus) {
+		format_cpulist(c->cpus, DAMON_BPF_MAX_CPUS, cl, sizeof(cl));
+		if (put_filter(fdir, nr++, "cpumask", false, false, "cpumask", cl))
+			return -1;
+	}
+	if (c->rw != RW_BOTH &&
+	    put_filter(fdir, nr++, "write", c->rw == RW_READS, false, NULL, NULL))
+		return -1;
+	return 0;
+}
+
+static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
+{
+	const struct damon_access_pattern *p = &s->pattern;
+
+	if (put(sdir, "action", "%s", s->action)) {
+		if (errno == EINVAL)
+			return err("the running kernel's DAMON does not support the action '%s'",
+				   s->action);
+		return -1;
+	}
+	if (put(sdir, "access_pattern/sz/min", "%llu", (unsigned long long)p->sz_min) ||
+	    put(sdir, "access_pattern/sz/max", "%llu", (unsigned long long)p->sz_max) ||
+	    put(sdir, "access_pattern/nr_accesses/min", "%u", p->nr_min) ||
+	    put(sdir, "access_pattern/nr_accesses/max", "%u", p->nr_max) ||
+	    put(sdir, "access_pattern/age/min", "%u", p->age_min) ||
+	    put(sdir, "access_pattern/age/max", "%u", p->age_max) ||
+	    put(sdir, "quotas/ms", "%llu", (unsigned long long)s->quota_ms) ||
+	    put(sdir, "quotas/bytes", "%llu", (unsigned long long)s->quota_sz) ||
+	    put(sdir, "quotas/reset_interval_ms", "%llu", (unsigned long long)s->quota_reset_ms))
+		return -1;
+	if (s->target_nid >= 0 && put(sdir, "target_nid", "%d", s->target_nid))
+		return -1;
+	return 0;
+}
+
+int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c)
+{
+	char ctx[192], d[256];
+	int i;
+
+	snprintf(ctx, sizeof(ctx), "%s/contexts/0", s->dir);
+	if (put(ctx, "operations", "%s", c->ops) ||
+	    put(ctx, "monitoring_attrs/intervals/sample_us", "%llu", (unsigned long long)c->sample_us) ||
+	    put(ctx, "monitoring_attrs/intervals/aggr_us", "%llu", (unsigned long long)c->aggr_us) ||
+	    put(ctx, "monitoring_attrs/intervals/update_us", "%llu", (unsigned long long)c->update_us) ||
+	    put(ctx, "monitoring_attrs/nr_regions/min", "%llu",
+		(unsigned long long)c->min_nr_regions) ||
+	    put(ctx, "monitoring_attrs/nr_regions/max", "%llu",
+		(unsigned long long)c->max_nr_regions))
+		return -1;
+	if (apply_sample(ctx, c))
+		return -1;
+	if (put(ctx, "targets/nr_targets", "%d", c->nr_pids))
+		return -1;
+	for (i = 0; i < c->nr_pids; i++) {
+		snprintf(d, sizeof(d), "%s/targets/%d", ctx, i);
+		if (put(d, "pid_target", "%d", c->pids[i]))
+			return -1;
+	}
+	if (put(ctx, "schemes/nr_schemes", "%d", c->nr_schemes))
+		return -1;
+	for (i = 0; i < c->nr_schemes; i++) {
+		snprintf(d, sizeof(d), "%s/schemes/%d", ctx, i);
+		if (apply_scheme(d, &c->schemes[i]))
+			return -1;
+	}
+	return 0;
+}
+
+int damon_start(struct damon_session *s)
+{
+	return put(s->dir, "state", "on");
+}
+
+int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c)
+{
+	if (damon_apply(s, c))
+		return -1;
+	return put(s->dir, "state", "commit");
+}
+
+bool damon_running(const struct damon_session *s)
+{
+	char state[32];
+
+	return s->kdamond >= 0 && !get(s->dir, "state", state, sizeof(state)) &&
+	       !strcmp(state, "on");
+}
+
+int damon_kdamond_pid(const struct damon_session *s)
+{
+	char buf[32];
+	long pid;
+
+	if (get(s->dir, "pid", buf, sizeof(buf)) || parse_int(buf, -1, 1 << 30, &pid))
+		return -1;
+	return pid;
+}
+
+void damon_release(struct damon_session *s)
+{
+	if (s->kdamond < 0)
+		return;
+	/* 'off' fails when the kdamond already exited (its last target died): not an error. */
+	if (damon_running(s))
+		put(s->dir, "state", "off");
+	if (write_file(KDAMONDS "/nr_kdamonds", "0"))
+		err("removing our kdamond: %s", strerror(errno));
+	s->kdamond = -1;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct damon_region *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int damon_regions(struct damon_session *s, int scheme, struct damon_region **out, int *n)
+{
+	char tdir[256], rdir[320], buf[64];
+	struct damon_region *regs = NULL;
+	int nr = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (put(s->dir, "state", "update_schemes_tried_regions"))
+		return -1;
+	snprintf(tdir, sizeof(tdir), "%s/contexts/0/schemes/%d/tried_regions", s->dir, scheme);
+	d = opendir(tdir);
+	if (!d)
+		return err("%s: %s", tdir, strerror(errno));
+	while ((e = readdir(d))) {
+		struct damon_region *r;
+		uint64_t v[4];
+		static const char *const f[] = { "start", "end", "nr_accesses", "age" };
+		int i;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(rdir, sizeof(rdir), "%s/%s", tdir, e->d_name);
+		for (i = 0; i < 4; i++)
+			if (get(rdir, f[i], buf, sizeof(buf)) || parse_u64(buf, &v[i]))
+				break;
+		if (i < 4)
+			continue;	/* raced with an update */
+		if (nr == cap) {
+			cap = cap ? cap * 2 : 64;
+			r = realloc(regs, cap * sizeof(*regs));
+			if (!r) {
+				closedir(d);
+				free(regs);
+				return err("out of memory");
+			}
+			regs = r;
+		}
+		regs[nr++] = (struct damon_region){ v[0], v[1], v[2], v[3], -1 };
+	}
+	closedir(d);
+	qsort(regs, nr, sizeof(*regs), cmp_region);
+	*out = regs;
+	*n = nr;
+	return 0;
+}

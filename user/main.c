@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damon-bpf: DAMON access monitoring fed by BPF reporters.  Subcommand dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "util.h"
+
+const char *argp_program_version = "damon-bpf 0.1";
+const char *argp_program_bug_address = "the damon-bpf issue tracker";
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"USAGE: damon-bpf [-v] COMMAND [OPTION...]\n"
+		"\n"
+		"Which memory is accessed, by which CPU, and whether it is written: DAMON regions fed\n"
+		"by BPF reporters on page faults and perf samples (kernel/patches), or BPF maps on\n"
+		"kernels without the bpf_damon_report_access() kfunc.\n"
+		"\n"
+		"COMMANDS:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f,
+		"\n"
+		"OPTIONS:\n"
+		"  -v, --verbose   print libbpf's debug log (verifier output)\n"
+		"  -h, --help      this help; 'damon-bpf COMMAND --help' for a command's\n"
+		"\n"
+		"EXAMPLES:\n"
+		"  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[1], "--version")) {
+			puts(argp_program_version);
+			return 0;
+		} else {
+			err("unknown option '%s'", argv[1]);
+			usage(stderr);
+			return 2;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	libbpf_set_print(libbpf_print_fn);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* argv[0] becomes "damon-bpf COMMAND" for argp's messages. */
+			static char name[64];
+
+			snprintf(name, sizeof(name), "damon-bpf %s", commands[i].name);
+			argv[1] = name;
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	err("unknown command '%s' (see 'damon-bpf --help')", argv[1]);
+	return 2;
+}

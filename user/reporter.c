@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damon-bpf: load, configure and attach the BPF reporters (bpf/reporter.bpf.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "reporter.h"
+#include "reporter.skel.h"
+#include "util.h"
+
+static bool vmlinux_has(const char *name, int kind)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, kind) >= 0;
+	btf__free(btf);
+	return found;
+}
+
+bool kernel_has_kfunc(void)
+{
+	return vmlinux_has("bpf_damon_report_access", BTF_KIND_FUNC);
+}
+
+static int perf_event_open(struct perf_event_attr *attr, int cpu)
+{
+	return syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/*
+ * One sampling event per online CPU.  Hardware memory-access samplers (PEBS, IBS, SPE) are
+ * not wired up yet; the software page-fault event with period 1 and PERF_SAMPLE_ADDR works
+ * everywhere, the QEMU guest included.
+ */
+static int attach_perf(struct reporter *r, const struct reporter_opts *o)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		.sample_period = o->perf_period ? o->perf_period : 1,
+		.sample_type = PERF_SAMPLE_ADDR,
+		.exclude_kernel = 1,
+	};
+	uint8_t online[DAMON_BPF_MAX_CPUS];
+	int cpu, n;
+
+	n = online_cpus(online, DAMON_BPF_MAX_CPUS);
+	if (n < 0)
+		return err("cannot read /sys/devices/system/cpu/online: %s", strerror(errno));
+	r->perf_fds = calloc(DAMON_BPF_MAX_CPUS, sizeof(*r->perf_fds));
+	r->perf_links = calloc(DAMON_BPF_MAX_CPUS, sizeof(*r->perf_links));
+	if (!r->perf_fds || !r->perf_links)
+		return err("out of memory");
+	for (cpu = 0; cpu < DAMON_BPF_MAX_CPUS; cpu++) {
+		int fd;
+
+		if (!online[cpu])
+			continue;
+		fd = perf_event_open(&attr, cpu);
+		if (fd < 0)
+			return err("perf_event_open(page-faults) on CPU %d: %s", cpu, strerror(errno));
+		r->perf_fds[r->nr_perf] = fd;
+		r->perf_links[r->nr_perf] = bpf_program__attach_perf_event(r->skel->progs.on_sample, fd);
+		r->nr_perf++;
+		if (!r->perf_links[r->nr_perf - 1]) {
+			r->perf_links[r->nr_perf - 1] = NULL;
+			return err("attaching the perf program on CPU %d: %s", cpu, strerror(errno));
+		}
+	}
+	r->perf_source = "software page-faults (no memory-access sampler on this CPU)";
+	return 0;
+}
+
+int reporter_start(struct reporter *r, const struct reporter_opts *o)
+{
+	struct reporter_bpf *skel;
+	bool btf_tp;
+	int i, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->nr_cpus = libbpf_num_possible_cpus();
+	if (r->nr_cpus <= 0)
+		return err("cannot count possible CPUs");
+	r->kfunc = !o->no_kfunc && kernel_has_kfunc();
+
+	skel = reporter_bpf__open();
+	if (!skel)
+		return err("opening the BPF object: %s", strerror(errno));
+	r->skel = skel;
+	skel->rodata->filter_tgid = o->tgids != NULL;
+	skel->rodata->filter_cpu = o->cpus != NULL;
+	skel->rodata->use_kfunc = r->kfunc;
+	skel->rodata->aggregate = o->aggregate;
+	skel->rodata->only_writes = o->rw;
+	if (o->addr_max) {
+		skel->rodata->addr_min = o->addr_min;
+		skel->rodata->addr_max = o->addr_max;
+	}
+
+	/* tp_btf where the kernel's BTF knows the tracepoint, raw_tp otherwise. */
+	btf_tp = vmlinux_has("btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
+	bpf_program__set_autoload(skel->progs.fault_btf, o->fault && btf_tp);
+	bpf_program__set_autoload(skel->progs.fault_raw, o->fault && !btf_tp);
+	bpf_program__set_autoload(skel->progs.on_sample, o->perf);
+	r->fault_variant = o->fault ? (btf_tp ? "tp_btf" : "raw_tp") : NULL;
+
+	ret = reporter_bpf__load(skel);
+	if (ret)
+		return err("loading the BPF programs: %s (run with -v for the verifier log)",
+			   strerror(-ret));
+
+	for (i = 0; o->tgids && i < o->nr_tgids; i++)
+		if (reporter_set_target(r, o->tgids[i], true))
+			return -1;
+	if (o->cpus) {
+		for (i = 0; i < DAMON_BPF_MAX_CPUS; i++) {
+			uint32_t k = i;
+			uint8_t v = o->cpus[i];
+
+			if (v && bpf_map_update_elem(bpf_map__fd(skel->maps.cpus), &k, &v, 0))
+				return err("setting the CPU mask: %s", strerror(errno));
+		}
+	}
+
+	if (o->fault) {
+		struct bpf_program *p = btf_tp ? skel->progs.fault_btf : skel->progs.fault_raw;
+		struct bpf_link *l = btf_tp ? bpf_program__attach(p)
+					    : bpf_program__attach_raw_tracepoint(p, "page_fault_user");
+
+		if (!l)
+			return err("attaching to the page_fault_user tracepoint: %s", strerror(errno));
+		if (btf_tp)
+			skel->links.fault_btf = l;
+		else
+			skel->links.fault_raw = l;
+	}
+	if (o->perf && attach_perf(r, o))
+		return -1;
+	return 0;
+}
+
+void reporter_stop(struct reporter *r)
+{
+	int i;
+
+	for (i = 0; i < r->nr_perf; i++) {
+		bpf_link__destroy(r->perf_links[i]);
+		close(r->perf_fds[i]);
+	}
+	free(r->perf_links);
+	free(r->perf_fds);
+	reporter_bpf__destroy(r->skel);
+	memset(r, 0, sizeof(*r));
+}
+
+int reporter_read_stats(struct reporter *r, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX])
+{
+	int fd = bpf_map__fd(r->skel->maps.stats);
+	uint64_t *vals;
+	uint32_t k;
+	int cpu;
+
+	vals = calloc(r->nr_cpus, sizeof(*vals));
+	if (!vals)
+		return err("out of memory");
+	memset(total, 0, STAT_MAX * sizeof(*total));
+	for (k = 0; k < STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			free(vals);
+			return err("reading the stats map: %s", strerror(errno));
+		}
+		for (cpu = 0; cpu < r->nr_cpus; cpu++) {
+			total[k] += vals[cpu];
+			if (per_cpu)
+				per_cpu[cpu][k] = vals[cpu];
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+int reporter_set_target(struct reporter *r, int tgid, bool on)
+{
+	int fd = bpf_map__fd(r->skel->maps.targets);
+	uint32_t k = tgid;
+	uint8_t v = 1;
+
+	if (on ? bpf_map_update_elem(fd, &k, &v, 0) : bpf_map_delete_elem(fd, &k))
+		return err("pid %d: updating the targets map: %s", tgid, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damon-bpf: small shared helpers of the loader. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "util.h"
+
+bool verbose;
+volatile sig_atomic_t exiting;
+
+int err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("damon-bpf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Splits "12ms" into 12 and "ms"; the number may not be negative. */
+static int split_unit(const char *s, unsigned long long *num, const char **unit)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*num = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	*unit = end;
+	return 0;
+}
+
+int parse_duration_us(const char *s, uint64_t *out)
+{
+	static const struct { const char *name; uint64_t us; } units[] = {
+		{ "", 1 }, { "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
+		{ "m", 60000000 }, { "min", 60000000 }, { "h", 3600000000ULL },
+	};
+	unsigned long long n;
+	const char *unit;
+	size_t i;
+
+	if (split_unit(s, &n, &unit))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(unit, units[i].name))
+			continue;
+		if (n > UINT64_MAX / units[i].us)
+			return -1;
+		*out = n * units[i].us;
+		return 0;
+	}
+	return -1;
+}
+
+int parse_bytes(const char *s, uint64_t *out)
+{
+	static const struct { const char *name; int shift; } units[] = {
+		{ "", 0 }, { "B", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		{ "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+	};
+	unsigned long long n;
+	const char *unit;
+	size_t i;
+
+	if (split_unit(s, &n, &unit))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(unit, units[i].name))
+			continue;
+		if (units[i].shift && n > (UINT64_MAX >> units[i].shift))
+			return -1;
+		*out = (uint64_t)n << units[i].shift;
+		return 0;
+	}
+	return -1;
+}
+
+int parse_cpulist(const char *s, uint8_t *mask, int max_cpus)
+{
+	const char *p = s;
+
+	memset(mask, 0, max_cpus);
+	if (!s || !*s)
+		return -1;
+	while (*p) {
+		unsigned long a, b;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (!isdigit((unsigned char)*p))
+				return -1;
+			b = strtoul(p, &end, 10);
+		}
+		if (a > b || b >= (unsigned long)max_cpus)
+			return -1;
+		for (; a <= b; a++)
+			mask[a] = 1;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return 0;
+}
+
+void format_cpulist(const uint8_t *mask, int max_cpus, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < max_cpus; i++) {
+		if (!mask[i])
+			continue;
+		for (j = i; j + 1 < max_cpus && mask[j + 1]; j++)
+			;
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", i);
+		if (j > i && off < len)
+			off += snprintf(buf + off, len - off, "-%d", j);
+		i = j;
+	}
+}
+
+int online_cpus(uint8_t *mask, int max_cpus)
+{
+	char buf[256];
+	int i, n = 0;
+
+	if (read_file("/sys/devices/system/cpu/online", buf, sizeof(buf)) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_cpulist(buf, mask, max_cpus))
+		return -1;
+	for (i = 0; i < max_cpus; i++)
+		n += mask[i];
+	return n;
+}
+
+void format_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	size_t i = 0;
+
+	while (v >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0 || v == (uint64_t)v)
+		snprintf(buf, len, "%.0f %s", v, units[i]);
+	else
+		snprintf(buf, len, "%.1f %s", v, units[i]);
+}
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+bool pid_alive(int pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return false;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+bool pid_is_kthread(int pid)
+{
+	char path[64], buf[8];
+	int n;
+
+	/* Kernel threads have no mm: their cmdline and exe are empty. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, buf, sizeof(buf));
+	return n < 0 && errno == ENOENT && pid_alive(pid);
+}
+
+int write_file(const char *path, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int fd, n, ret = 0;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(buf)) {
+		errno = E2BIG;
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, n) != n)
+		ret = -1;
+	if (close(fd) && !ret)
+		ret = -1;
+	return ret;
+}
+
+int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* damon-bpf: small shared helpers of the loader. */
+#ifndef DAMON_BPF_UTIL_H
+#define DAMON_BPF_UTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+extern bool verbose;
+extern volatile sig_atomic_t exiting;
+
+/* "damon-bpf: ..." on stderr; returns -1 so that callers can 'return err(...)'. */
+int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int parse_u64(const char *s, uint64_t *out);
+int parse_int(const char *s, long min, long max, long *out);
+/* "5ms", "100us", "2s", "1m" -> microseconds; a bare number is microseconds. */
+int parse_duration_us(const char *s, uint64_t *out);
+/* "4096", "64KiB", "2M", "1GiB" -> bytes. */
+int parse_bytes(const char *s, uint64_t *out);
+/* "0-3,5" -> mask (bit per CPU, up to max_cpus); rejects CPUs >= max_cpus. */
+int parse_cpulist(const char *s, uint8_t *mask, int max_cpus);
+/* Formats mask as a cpulist ("0-3,5") into buf. */
+void format_cpulist(const uint8_t *mask, int max_cpus, char *buf, size_t len);
+/* Online CPUs from /sys/devices/system/cpu/online into mask; returns the count or -1. */
+int online_cpus(uint8_t *mask, int max_cpus);
+void format_bytes(uint64_t bytes, char *buf, size_t len);
+
+void install_signal_handlers(void);
+int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args);
+/* Whether a process exists (and is not a zombie). */
+bool pid_alive(int pid);
+/* Whether pid is a kernel thread (no mm). */
+bool pid_is_kthread(int pid);
+
+int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int read_file(const char *path, char *buf, size_t len);
+
+#endif
