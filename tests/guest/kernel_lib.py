@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers of the kernel_* guest tests: the test BPF programs (kernel_report.bpf.c), loaded
+through libbpf with ctypes; a madvise() trigger that reports accesses through them; DAMON
+sample controls and access report counters in sysfs."""
+import ctypes
+import mmap
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.environ.get("DB_TOP", os.path.dirname(__file__) + "/../.."),
+                                "tests/lib"))
+from dbtest import *  # noqa: E402,F403
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPORTS = DAMON + "/access_reports"
+ADV_READ, ADV_WRITE, ADV_STORM = 0x7d000, 0x7d001, 0x7d002
+NR_MADVISE = 28
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def have_kernel_reports():
+    return os.path.isdir(REPORTS)
+
+
+class Bpf:
+    """The programs of kernel_report.bpf.c named in progs, loaded and attached."""
+
+    def __init__(self, *progs):
+        obj_path = "/tmp/kernel_report.bpf.o"
+        if not os.path.exists(obj_path):
+            run(["clang", "-O2", "-g", "-Wall", "-target", "bpf", "-D__TARGET_ARCH_x86",
+                 "-I" + os.path.join(TOP, "vmlinux"), "-c",
+                 os.path.join(HERE, "kernel_report.bpf.c"), "-o", obj_path])
+        lib = ctypes.CDLL("libbpf.so.1", use_errno=True)
+        for f, res, args in (
+                ("bpf_object__open_file", ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_void_p]),
+                ("bpf_object__find_program_by_name", ctypes.c_void_p,
+                 [ctypes.c_void_p, ctypes.c_char_p]),
+                ("bpf_program__set_autoload", ctypes.c_int, [ctypes.c_void_p, ctypes.c_bool]),
+                ("bpf_object__next_program", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_void_p]),
+                ("bpf_program__name", ctypes.c_char_p, [ctypes.c_void_p]),
+                ("bpf_object__load", ctypes.c_int, [ctypes.c_void_p]),
+                ("bpf_program__attach", ctypes.c_void_p, [ctypes.c_void_p]),
+                ("bpf_link__destroy", ctypes.c_int, [ctypes.c_void_p]),
+                ("bpf_object__close", None, [ctypes.c_void_p])):
+            getattr(lib, f).restype = res
+            getattr(lib, f).argtypes = args
+        self.lib = lib
+        self.obj = lib.bpf_object__open_file(obj_path.encode(), None)
+        if not self.obj:
+            raise RuntimeError("bpf_object__open_file: errno %d" % ctypes.get_errno())
+        p = None
+        while True:
+            p = lib.bpf_object__next_program(self.obj, p)
+            if not p:
+                break
+            lib.bpf_program__set_autoload(p, lib.bpf_program__name(p).decode() in progs)
+        if lib.bpf_object__load(self.obj):
+            raise RuntimeError("bpf_object__load failed (kfunc missing?)")
+        self.links = []
+        for name in progs:
+            prog = lib.bpf_object__find_program_by_name(self.obj, name.encode())
+            link = lib.bpf_program__attach(prog)
+            if not link:
+                raise RuntimeError("attach %s: errno %d" % (name, ctypes.get_errno()))
+            self.links.append(link)
+
+    def close(self):
+        for link in self.links:
+            self.lib.bpf_link__destroy(link)
+        self.links = []
+        self.lib.bpf_object__close(self.obj)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def report(addr, length, write=False, storm=False):
+    """Report an access to [addr, addr + length) through madv_report."""
+    adv = ADV_STORM if storm else ADV_WRITE if write else ADV_READ
+    libc.syscall(NR_MADVISE, ctypes.c_ulong(addr), ctypes.c_ulong(length), ctypes.c_ulong(adv))
+
+
+class Area:
+    """An anonymous mapping of this process; .start, .end."""
+
+    def __init__(self, size):
+        self.m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.start = ctypes.addressof(ctypes.c_char.from_buffer(self.m))
+        self.end = self.start + size
+
+
+def report_stat(name, per_cpu=False):
+    v = rd("%s/%s%s" % (REPORTS, "per_cpu/" if per_cpu else "", name))
+    return [int(x) for x in v.split()] if per_cpu else int(v)
+
+
+def set_regions(k, areas):
+    """Monitor exactly these areas of target 0 (ops updates must not come: long update_us)."""
+    t = k.c + "/targets/0/regions"
+    wr(t + "/nr_regions", len(areas))
+    for i, a in enumerate(areas):
+        wr("%s/%d/start" % (t, i), a.start)
+        wr("%s/%d/end" % (t, i), a.end)
+
+
+def set_sample(k, page_table, page_fault, filters=()):
+    """filters: [(type, matching, allow, value)], value a cpulist or a tid list."""
+    s = k.c + "/monitoring_attrs/sample"
+    wr(s + "/primitives/page_table", "Y" if page_table else "N")
+    wr(s + "/primitives/page_fault", "Y" if page_fault else "N")
+    wr(s + "/filters/nr_filters", len(filters))
+    for i, (typ, matching, allow, value) in enumerate(filters):
+        f = "%s/filters/%d" % (s, i)
+        wr(f + "/type", typ)
+        wr(f + "/matching", "Y" if matching else "N")
+        wr(f + "/allow", "Y" if allow else "N")
+        if typ == "cpumask":
+            wr(f + "/cpumask", value)
+        elif typ == "threads":
+            wr(f + "/tid_arr", value)
+
+
+def write_fails(path, value):
+    """Whether writing value to path fails with EINVAL."""
+    try:
+        wr(path, value)
+    except OSError as e:
+        return e.errno == 22
+    return False
+
+
+class Reporter:
+    """Threads that keep reporting accesses: plan is [(area, write, cpu or None)], one thread
+    each; .tids are their thread IDs."""
+
+    def __init__(self, plan):
+        import threading
+        self.stop_ev = threading.Event()
+        self.tids = [None] * len(plan)
+        self.threads = [threading.Thread(target=self._run, args=(i, p), daemon=True)
+                        for i, p in enumerate(plan)]
+        self.ready = threading.Barrier(len(plan) + 1)
+
+    def _run(self, i, plan):
+        area, write, cpu = plan
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+        self.tids[i] = ctypes.CDLL(None).gettid()
+        self.ready.wait()
+        size = area.end - area.start
+        off = 0
+        while not self.stop_ev.is_set():
+            report(area.start + off, 4096, write)
+            off = (off + 4096 * 7) % size
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        self.ready.wait()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_ev.set()
+        for t in self.threads:
+            t.join()
+
+
+def monitor(areas, plan, filters=(), page_table=False, seconds=1.5):
+    """Run a page_fault context on this process's areas while plan reports; returns the
+    [(start, end, nr_accesses, age)] regions of the last aggregation interval."""
+    k = Kdamond(pids=[os.getpid()], update_us=3600 * 10**6)
+    set_regions(k, areas)
+    set_sample(k, page_table, True, filters)
+    with Reporter(plan) as rep:
+        k.on()
+        time.sleep(seconds)
+        regs = k.regions()
+        tids = rep.tids
+    k.off()
+    return regs, tids
