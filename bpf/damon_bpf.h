@@ -36,13 +36,13 @@ enum damon_bpf_stat {
 };
 
 #define DAMON_BPF_MAX_CPUS	256
-#define DAMON_BPF_BUCKET_SHIFT	21	/* fallback aggregation granule: 2 MiB */
+#define DAMON_BPF_BUCKET_SHIFT	21	/* default aggregation granule: 2 MiB */
 
 /* Key of the fallback aggregation map "accesses" (hash). */
 struct access_key {
 	__u32 tgid;
 	__u32 cpu;
-	__u64 bucket;		/* vaddr >> DAMON_BPF_BUCKET_SHIFT */
+	__u64 bucket;		/* vaddr >> bucket_shift (rodata, default DAMON_BPF_BUCKET_SHIFT) */
 	__u32 write;		/* 0 read, 1 write */
 	__u32 pad;
 };

@@ -24,6 +24,7 @@ const volatile __u64 addr_min;		/* report only addresses in [addr_min, addr_max)
 const volatile __u64 addr_max = ~0ULL;
 const volatile __u64 report_size = 4096;	/* bytes each report covers */
 const volatile __u32 only_writes;	/* 1: writes only, 2: reads only, 0: both */
+const volatile __u32 bucket_shift = DAMON_BPF_BUCKET_SHIFT;	/* "accesses" granule */
 
 extern int bpf_damon_report_access(__u64 vaddr, __u64 paddr, __u64 size, __u64 flags) __ksym __weak;
 
@@ -68,7 +69,7 @@ static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool
 	struct access_key key = {
 		.tgid = tgid,
 		.cpu = cpu,
-		.bucket = addr >> DAMON_BPF_BUCKET_SHIFT,
+		.bucket = addr >> bucket_shift,
 		.write = write,
 	};
 	struct access_val *val, init = {};

@@ -4,5 +4,7 @@
 #define DAMON_BPF_COMMANDS_H
 
 int cmd_count(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

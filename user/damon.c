@@ -37,7 +37,7 @@ static int put(const char *dir, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int put(const char *dir, const char *rel, const char *fmt, ...)
 {
-	char path[512], val[512];
+	char path[640], val[512];
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -51,7 +51,7 @@ static int put(const char *dir, const char *rel, const char *fmt, ...)
 
 static int get(const char *dir, const char *rel, char *buf, size_t len)
 {
-	char path[512];
+	char path[640];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	if (read_file(path, buf, len) < 0)
@@ -270,7 +270,7 @@ static int cmp_region(const void *a, const void *b)
 
 int damon_regions(struct damon_session *s, int scheme, struct damon_region **out, int *n)
 {
-	char tdir[256], rdir[320], buf[64];
+	char tdir[256], rdir[576], buf[64];
 	struct damon_region *regs = NULL;
 	int nr = 0, cap = 0;
 	struct dirent *e;

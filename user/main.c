@@ -16,6 +16,8 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "monitor", cmd_monitor, "a monitoring session: regions by access rate, per CPU, R/W" },
+	{ "report", cmd_report, "print the snapshots of a record file" },
 	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
 };
 
@@ -40,6 +42,9 @@ static void usage(FILE *f)
 		"  -h, --help      this help; 'damon-bpf COMMAND --help' for a command's\n"
 		"\n"
 		"EXAMPLES:\n"
+		"  damon-bpf monitor --pid 4242 --cpus 0 --write-only\n"
+		"  damon-bpf monitor --pid 4242 --json --duration 10s --record run.dbr\n"
+		"  damon-bpf report run.dbr\n"
 		"  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n");
 }
 

@@ -102,6 +102,8 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o)
 	skel->rodata->use_kfunc = r->kfunc;
 	skel->rodata->aggregate = o->aggregate;
 	skel->rodata->only_writes = o->rw;
+	if (o->bucket_shift)
+		skel->rodata->bucket_shift = o->bucket_shift;
 	if (o->addr_max) {
 		skel->rodata->addr_min = o->addr_min;
 		skel->rodata->addr_max = o->addr_max;

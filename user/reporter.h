@@ -20,6 +20,7 @@ struct reporter_opts {
 	uint64_t addr_min, addr_max;	/* 0, 0: any address */
 	enum rw_filter rw;
 	uint64_t perf_period;		/* sample period of the perf event (default 1) */
+	unsigned int bucket_shift;	/* granule of the "accesses" map (0: 2 MiB) */
 };
 
 struct reporter {

@@ -5,8 +5,9 @@ sample controls and access report counters in sysfs."""
 import ctypes
 import mmap
 import os
-import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.join(os.environ.get("DB_TOP", os.path.dirname(__file__) + "/../.."),
                                 "tests/lib"))
@@ -105,7 +106,7 @@ def set_regions(k, areas):
     """Monitor exactly these areas of target 0 (ops updates must not come: long update_us)."""
     t = k.c + "/targets/0/regions"
     wr(t + "/nr_regions", len(areas))
-    for i, a in enumerate(areas):
+    for i, a in enumerate(sorted(areas, key=lambda a: a.start)):
         wr("%s/%d/start" % (t, i), a.start)
         wr("%s/%d/end" % (t, i), a.end)
 
@@ -141,7 +142,6 @@ class Reporter:
     each; .tids are their thread IDs."""
 
     def __init__(self, plan):
-        import threading
         self.stop_ev = threading.Event()
         self.tids = [None] * len(plan)
         self.threads = [threading.Thread(target=self._run, args=(i, p), daemon=True)
@@ -152,7 +152,7 @@ class Reporter:
         area, write, cpu = plan
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})
-        self.tids[i] = ctypes.CDLL(None).gettid()
+        self.tids[i] = threading.get_native_id()
         self.ready.wait()
         size = area.end - area.start
         off = 0
@@ -174,11 +174,12 @@ class Reporter:
 
 def monitor(areas, plan, filters=(), page_table=False, seconds=1.5):
     """Run a page_fault context on this process's areas while plan reports; returns the
-    [(start, end, nr_accesses, age)] regions of the last aggregation interval."""
+    [(start, end, nr_accesses, age)] regions of the last aggregation interval.  filters may
+    be a function of the reporting threads' IDs."""
     k = Kdamond(pids=[os.getpid()], update_us=3600 * 10**6)
     set_regions(k, areas)
-    set_sample(k, page_table, True, filters)
     with Reporter(plan) as rep:
+        set_sample(k, page_table, True, filters(rep.tids) if callable(filters) else filters)
         k.on()
         time.sleep(seconds)
         regs = k.regions()

@@ -12,6 +12,9 @@
  *   p  populated: written once, then read   first pass: one write fault a page
  *   w  write every page each pass           first pass: one write fault a page
  *   c  cold: write once, then never again   first pass: one write fault a page
+ *   f  fault churn, writes: each pass drops the pages (MADV_DONTNEED) and writes them again,
+ *      one write fault a page a pass (a fault-heavy workload)
+ *   q  fault churn, reads: the same with reads (zero page), one read fault a page a pass
  *   n  never touched (mapped only)          no fault
  *
  * Once every thread has made its first pass, one JSON line on stdout gives the layout and the
@@ -70,7 +73,7 @@ static void usage(FILE *f)
 		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
 		"                --region MODE:SIZE[@CPU]...\n"
 		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
-		"  n (never touched);\n"
+		"  n (never touched), f (fault churn, writes), q (fault churn, reads);\n"
 		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
 		"EXAMPLES:\n"
 		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
@@ -104,7 +107,7 @@ static int parse_region(const char *arg)
 		return -1;
 	}
 	r = &regions[nr_regions];
-	if (!strchr("rwpcn", arg[0]) || arg[1] != ':')
+	if (!strchr("rwpcnfq", arg[0]) || arg[1] != ':')
 		goto bad;
 	r->mode = arg[0];
 	if (parse_size(arg + 2, &r->size, &end) || r->size == 0)
@@ -169,12 +172,14 @@ static void *region_thread(void *arg)
 	/* First pass: exactly one fault a page, of the kind the mode says. */
 	switch (r->mode) {
 	case 'r':
+	case 'q':
 		touch(r, false, 0);
 		r->read_faults = r->size / page_size;
 		break;
 	case 'w':
 	case 'c':
 	case 'p':
+	case 'f':
 		/* A write to an untouched page faults once, as a write (no zero page). */
 		touch(r, true, 0);
 		r->write_faults = r->size / page_size;
@@ -189,7 +194,9 @@ static void *region_thread(void *arg)
 	for (pass = 1; !stop; pass++) {
 		if (duration < 0 ? pass >= passes : now() >= end)
 			break;
-		touch(r, r->mode == 'w', pass);	/* p: reads from now on */
+		if (r->mode == 'f' || r->mode == 'q')
+			madvise(r->start, r->size, MADV_DONTNEED);
+		touch(r, r->mode == 'w' || r->mode == 'f', pass);	/* p: reads from now on */
 	}
 	return NULL;
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Access report drops are counted per CPU and per reason in
+/sys/kernel/mm/damon/admin/access_reports/, a report storm overflows the ring without harm,
+and bad sample control values are refused with EINVAL while a running kdamond keeps its
+previous configuration."""
+import os
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_lib import *  # noqa: E402,F403
+
+if not have_kernel_reports():
+    skip("no DAMON access reports in this kernel")
+W, R = Area(1 << 20), Area(1 << 20)
+ring = report_stat("ring_size")
+log("  ring_size %d" % ring)
+check(ring == 1024, "ring_size 1024")
+ncpus = len(report_stat("queued", per_cpu=True))
+check(ncpus == os.cpu_count(), "per_cpu files list %d CPUs" % ncpus)
+
+with Bpf("madv_report"):
+    # Nobody listens: reports are dropped as no_listener, on the reporting CPU.
+    os.sched_setaffinity(0, {1})
+    before = report_stat("no_listener", per_cpu=True)
+    for _ in range(100):
+        report(W.start, 4096)
+    after = report_stat("no_listener", per_cpu=True)
+    log("  no_listener per CPU: %s -> %s" % (before, after))
+    check(after[1] - before[1] >= 100, "100 reports without a listener counted on CPU 1")
+    os.sched_setaffinity(0, range(os.cpu_count()))
+
+    # Invalid arguments (zero size) are counted too.
+    before = report_stat("invalid")
+    report(W.start, 0)
+    check(report_stat("invalid") == before + 1, "a zero-size report counted as invalid")
+
+    k = Kdamond(pids=[os.getpid()], update_us=3600 * 10**6)
+    set_regions(k, [W, R])
+    set_sample(k, False, True, [("write", True, True, None)])
+    k.on()
+    time.sleep(0.3)
+
+    # A storm: 4096 reports in one BPF program run overflow the 1024-entry ring.
+    full0, queued0 = report_stat("full"), report_stat("queued")
+    for _ in range(20):
+        report(W.start, 4096, storm=True)
+    full, queued = report_stat("full") - full0, report_stat("queued") - queued0
+    log("  storm of 20 x 4096 reports: queued %d, full %d" % (queued, full))
+    check(full > 0, "ring-full drops counted")
+    check(queued + full >= 20 * 4096, "every storm report queued or counted")
+    check(k.running(), "kdamond survives the storm")
+
+    # Bad values are refused where they are written.
+    f = k.c + "/monitoring_attrs/sample/filters"
+    wr(f + "/nr_filters", 1)
+    check(write_fails(f + "/0/type", "bogus"), "type 'bogus' refused")
+    check(write_fails(f + "/0/cpumask", "%d" % os.cpu_count()), "cpumask beyond the CPUs refused")
+    check(write_fails(f + "/0/cpumask", "0-x"), "malformed cpumask refused")
+    check(write_fails(f + "/0/tid_arr", "12,abc"), "malformed tid_arr refused")
+    check(write_fails(f + "/0/tid_arr", "-3"), "negative tid refused")
+    check(rd(f + "/0/type") == "cpumask", "type unchanged after bad writes")
+
+    # Bad combinations are refused at commit; the kdamond keeps its configuration.
+    wr(f + "/0/type", "threads")
+    wr(f + "/0/tid_arr", "")
+    check(write_fails(k.k + "/state", "commit"), "commit of a threads filter without threads refused")
+    set_sample(k, False, False)
+    check(write_fails(k.k + "/state", "commit"), "commit with no primitive refused")
+    check(k.running(), "kdamond still running")
+    with Reporter([(W, True, None), (R, False, None)]):
+        time.sleep(1)
+        regs = k.regions()
+    log("  after refused commits: W %s, R %s" % (accesses_in(regs, W.start, W.end),
+                                                accesses_in(regs, R.start, R.end)))
+    check(accesses_in(regs, W.start, W.end) > 0 and accesses_in(regs, R.start, R.end) == 0,
+          "previous write filter still applies")
+    k.off()
+
+    # Nor can a kdamond start without a primitive.
+    check(write_fails(k.k + "/state", "on"), "on with no primitive refused")
+    check(not k.running(), "kdamond not started")
+    log("  counters: " + ", ".join("%s %d" % (n, report_stat(n)) for n in (
+        "queued", "full", "busy", "no_listener", "invalid", "stale", "overflow", "no_paddr")))
+done()

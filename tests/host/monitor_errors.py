@@ -1,0 +1,1 @@
+../guest/monitor_errors.py
