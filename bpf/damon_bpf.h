@@ -19,7 +19,7 @@
 #define DAMON_BPF_SRC_FAULT	1		/* page fault */
 #define DAMON_BPF_SRC_PERF	2		/* perf sample (PEBS/IBS/SPE or software event) */
 
-/* Index of the reporter counters (map "stats", per-CPU array of __u64). */
+/* Index of the reporter counters: the fields of struct damon_bpf_stats, in order. */
 enum damon_bpf_stat {
 	STAT_SEEN = 0,		/* events the program ran for */
 	STAT_FILTERED,		/* not a target tgid, CPU outside the mask, kernel address */
@@ -33,6 +33,25 @@ enum damon_bpf_stat {
 	STAT_READS,		/* accepted read accesses */
 	STAT_WRITES,		/* accepted write accesses */
 	STAT_MAX,
+};
+
+/*
+ * Map "stats": a per-CPU array of one struct damon_bpf_stats, so that
+ * "bpftool map dump pinned .../stats" prints each counter by name.  The fields are in the
+ * order of enum damon_bpf_stat, and the loader reads them as __u64[STAT_MAX].
+ */
+struct damon_bpf_stats {
+	__u64 seen;
+	__u64 filtered;
+	__u64 reported;
+	__u64 drop_full;
+	__u64 drop_busy;
+	__u64 drop_noctx;
+	__u64 drop_inval;
+	__u64 aggregated;
+	__u64 agg_full;
+	__u64 reads;
+	__u64 writes;
 };
 
 #define DAMON_BPF_MAX_CPUS	256

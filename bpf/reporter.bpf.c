@@ -30,9 +30,9 @@ extern int bpf_damon_report_access(__u64 vaddr, __u64 paddr, __u64 size, __u64 f
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_MAX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct damon_bpf_stats);
 } stats SEC(".maps");
 
 struct {
@@ -56,12 +56,14 @@ struct {
 	__type(value, struct access_val);
 } accesses SEC(".maps");
 
-static __always_inline void stat_inc(__u32 idx)
+static __always_inline void stat_inc(const __u32 idx)
 {
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&stats, &zero);
 
-	if (v)
-		*v += 1;
+	/* Per-CPU, and idx is a constant after inlining: a plain increment is safe. */
+	if (v && idx < STAT_MAX)
+		v[idx] += 1;
 }
 
 static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool write)

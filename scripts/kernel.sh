@@ -9,7 +9,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-src=$top/build/linux-src
+# KERNEL_SRC: build another work tree of the same repo (e.g. a git worktree at a commit).
+src=${KERNEL_SRC:-$top/build/linux-src}
 tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 base_tag=damon-bpf-base
 stamp=$src/.git/damon-bpf-series

@@ -18,6 +18,7 @@
 #include "damon.h"
 #include "reporter.h"
 #include "reporter.skel.h"
+#include "session.h"
 #include "util.h"
 #include "view.h"
 
@@ -49,7 +50,7 @@ static const char doc[] =
 
 enum {
 	OPT_SAMPLE = 256, OPT_AGGR, OPT_UPDATE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS,
-	OPT_MAX_REGIONS, OPT_PERIOD,
+	OPT_MAX_REGIONS, OPT_PERIOD, OPT_PIN,
 };
 
 static const struct argp_option options[] = {
@@ -71,6 +72,8 @@ static const struct argp_option options[] = {
 	{ "top", OPT_TOP, "N", 0, "Regions shown in the table (default 10, 0: all)" },
 	{ "perf-period", OPT_PERIOD, "N", 0, "Sample period of the perf source (default 1)" },
 	{ "no-kfunc", OPT_NO_KFUNC, NULL, 0, "Aggregate in maps even if the kernel has the kfunc" },
+	{ "pin", OPT_PIN, "NAME", 0, "Start, pin under /sys/fs/bpf/damon-bpf/NAME and exit "
+	  "(see 'status', 'stop')" },
 	{},
 };
 
@@ -81,6 +84,7 @@ struct monitor_args {
 	bool src_fault, src_perf, src_pte, src_given;
 	uint64_t duration_us, interval_us, perf_period;
 	const char *record;
+	const char *pin;
 	struct view_opts view;
 };
 
@@ -182,6 +186,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_KFUNC:
 		a->no_kfunc = true;
 		break;
+	case OPT_PIN:
+		a->pin = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -198,6 +205,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sample must not be longer than --aggr");
 		if (a->cfg.min_nr_regions > a->cfg.max_nr_regions)
 			argp_error(state, "--min-regions is larger than --max-regions");
+		if (a->pin && (a->record || a->duration_us || a->view.json))
+			argp_error(state, "--pin starts a session and exits: no --record, --duration "
+				   "or --json (use 'damon-bpf status')");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -459,6 +469,8 @@ int cmd_monitor(int argc, char **argv)
 				   a.cfg.pids[i]), 1;
 	}
 
+	if (a.pin && session_check_new(a.pin))
+		return 1;
 	kfunc = !a.no_kfunc && kernel_has_kfunc();
 	reporting = a.src_fault || a.src_perf;
 	s.si.mode = (kfunc && reporting) || a.src_pte ? MODE_DAMON : MODE_FALLBACK;
@@ -524,6 +536,23 @@ int cmd_monitor(int argc, char **argv)
 
 	if (s.si.mode == MODE_DAMON && damon_start(&s.damon))
 		goto out;
+	if (a.pin) {
+		if (session_pin(a.pin, &s.rep, &s.damon, s.si.desc,
+				a.cfg.nr_pids ? a.cfg.pids[0] : -1)) {
+			/* Half pinned: take down what exists, pins included. */
+			char *argv_stop[] = { "stop", (char *)a.pin, NULL };
+
+			reporter_stop(&s.rep);
+			s.damon.kdamond = -1;
+			cmd_stop(2, argv_stop);
+			goto out;
+		}
+		info("damon-bpf: session %s runs on: 'damon-bpf status', 'damon-bpf stop %s'", a.pin,
+		     a.pin);
+		s.damon.kdamond = -1;	/* the session owns it now */
+		ret = 0;
+		goto out;
+	}
 	if (a.record && !(s.rec = record_create(a.record, &s.si)))
 		goto out;
 
@@ -574,4 +603,35 @@ out:
 	}
 	free(s.buckets);
 	return ret ? 1 : 0;
+}
+
+/* damon-bpf start NAME [monitor options]: monitor --pin NAME. */
+int cmd_start(int argc, char **argv)
+{
+	char **av;
+	int i, ret;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			printf("USAGE: damon-bpf start NAME [monitor options]\n\n"
+			       "Starts a session as 'damon-bpf monitor --pin NAME' does: it runs on\n"
+			       "after damon-bpf exits, until 'damon-bpf stop NAME'.\n\n"
+			       "EXAMPLES:\n"
+			       "  damon-bpf start hot --pid 4242 --write-only\n"
+			       "  damon-bpf status; damon-bpf stop hot\n");
+			return 0;
+		}
+		return err("usage: damon-bpf start NAME [monitor options]"), 2;
+	}
+	av = calloc(argc + 3, sizeof(*av));
+	if (!av)
+		return 1;
+	av[0] = argv[0];
+	av[1] = "--pin";
+	av[2] = argv[1];
+	for (i = 2; i < argc; i++)
+		av[i + 1] = argv[i];
+	ret = cmd_monitor(argc + 1, av);
+	free(av);
+	return ret;
 }

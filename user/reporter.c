@@ -165,30 +165,39 @@ void reporter_stop(struct reporter *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int reporter_read_stats(struct reporter *r, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX])
-{
-	int fd = bpf_map__fd(r->skel->maps.stats);
-	uint64_t *vals;
-	uint32_t k;
-	int cpu;
+_Static_assert(sizeof(struct damon_bpf_stats) == STAT_MAX * sizeof(uint64_t),
+	       "struct damon_bpf_stats must list the counters of enum damon_bpf_stat");
 
-	vals = calloc(r->nr_cpus, sizeof(*vals));
+int stats_read_fd(int fd, int nr_cpus, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX])
+{
+	struct damon_bpf_stats *vals;
+	uint32_t zero = 0;
+	int cpu, k;
+
+	vals = calloc(nr_cpus, sizeof(*vals));
 	if (!vals)
 		return err("out of memory");
+	if (bpf_map_lookup_elem(fd, &zero, vals)) {
+		free(vals);
+		return err("reading the stats map: %s", strerror(errno));
+	}
 	memset(total, 0, STAT_MAX * sizeof(*total));
-	for (k = 0; k < STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals)) {
-			free(vals);
-			return err("reading the stats map: %s", strerror(errno));
-		}
-		for (cpu = 0; cpu < r->nr_cpus; cpu++) {
-			total[k] += vals[cpu];
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		const uint64_t *v = (const uint64_t *)&vals[cpu];
+
+		for (k = 0; k < STAT_MAX; k++) {
+			total[k] += v[k];
 			if (per_cpu)
-				per_cpu[cpu][k] = vals[cpu];
+				per_cpu[cpu][k] = v[k];
 		}
 	}
 	free(vals);
 	return 0;
+}
+
+int reporter_read_stats(struct reporter *r, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX])
+{
+	return stats_read_fd(bpf_map__fd(r->skel->maps.stats), r->nr_cpus, total, per_cpu);
 }
 
 int reporter_set_target(struct reporter *r, int tgid, bool on)

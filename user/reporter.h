@@ -40,6 +40,8 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o);
 void reporter_stop(struct reporter *r);
 /* Sums the per-CPU counters into total[STAT_MAX]; per_cpu (may be NULL) gets nr_cpus rows. */
 int reporter_read_stats(struct reporter *r, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX]);
+/* The same from a stats map fd (e.g. a pinned one). */
+int stats_read_fd(int fd, int nr_cpus, uint64_t *total, uint64_t (*per_cpu)[STAT_MAX]);
 int reporter_set_target(struct reporter *r, int tgid, bool on);
 int reporter_map_fd(struct reporter *r, const char *name);
 

@@ -89,10 +89,12 @@ def report(addr, length, write=False, storm=False):
 
 
 class Area:
-    """An anonymous mapping of this process; .start, .end."""
+    """An anonymous mapping of this process; .start, .end.  The mapping has a 1 MiB tail that
+    is not part of the area, so that DAMON regions of two areas are never adjacent (DAMON
+    merges adjacent regions of similar access frequencies)."""
 
     def __init__(self, size):
-        self.m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.m = mmap.mmap(-1, size + (1 << 20), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         self.start = ctypes.addressof(ctypes.c_char.from_buffer(self.m))
         self.end = self.start + size
 

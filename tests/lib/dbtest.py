@@ -165,3 +165,36 @@ def overlap_weighted(regions, start, end):
             tot += o
             acc += o * n
     return acc / tot if tot else None
+
+
+def monitor(args, duration="3s", interval="1s"):
+    """Runs damon-bpf monitor --json; returns (snapshots, stderr)."""
+    p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
+            [str(a) for a in args], timeout=120)
+    return [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")], p.stderr
+
+
+def snap_rate(snap, start, end):
+    """Overlap-weighted nr_accesses of a snapshot's regions over [start, end)."""
+    return overlap_weighted([(r["start"], r["end"], r["nr_accesses"], r["age"])
+                             for r in snap["regions"]], start, end) or 0
+
+
+def snap_events(snap, start, end):
+    """Reporter events in [start, end): {cpu: (reads, writes)} summed over the regions."""
+    out = {}
+    for r in snap["regions"]:
+        if r["start"] < end and r["end"] > start:
+            for c in r["cpus"]:
+                rd_, wr_ = out.get(c["cpu"], (0, 0))
+                out[c["cpu"]] = (rd_ + c["reads"], wr_ + c["writes"])
+    return out
+
+
+def hot_in_all(snaps, start, end, skip=1):
+    """Lowest rate over [start, end) in the snapshots after the first skip (warm-up)."""
+    return min(snap_rate(s, start, end) for s in snaps[skip:])
+
+
+def hot_in_any(snaps, start, end):
+    return max(snap_rate(s, start, end) for s in snaps)

@@ -18,7 +18,8 @@
  *   n  never touched (mapped only)          no fault
  *
  * Once every thread has made its first pass, one JSON line on stdout gives the layout and the
- * exact number of user page faults each CPU took in the regions (the ground truth).
+ * exact number of user page faults each CPU took in the regions (the ground truth); at exit,
+ * a second line gives the number of passes each region's thread made (the throughput).
  * Passes spin without sleeping: under TCG, sleeping workloads leave few Accessed bits.
  *
  * --ticker N forks one process per CPU 0..N-1 that wakes every millisecond.  QEMU's TCG
@@ -55,6 +56,7 @@ struct region {
 	char *start;
 	pid_t tid;
 	unsigned long read_faults, write_faults;	/* ground truth of the first pass */
+	long passes;					/* passes done, the first included */
 	pthread_t thread;
 };
 
@@ -188,6 +190,7 @@ static void *region_thread(void *arg)
 	pthread_barrier_wait(&first_pass_done);
 	while (!atomic_load(&ready))
 		;
+	r->passes = 1;
 	if (r->mode == 'c' || r->mode == 'n')
 		return NULL;
 	end = now() + duration;
@@ -197,6 +200,7 @@ static void *region_thread(void *arg)
 		if (r->mode == 'f' || r->mode == 'q')
 			madvise(r->start, r->size, MADV_DONTNEED);
 		touch(r, r->mode == 'w' || r->mode == 'f', pass);	/* p: reads from now on */
+		r->passes = pass + 1;
 	}
 	return NULL;
 }
@@ -347,6 +351,12 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < (unsigned long)nr_regions; i++)
 		pthread_join(regions[i].thread, NULL);
+	/* Throughput, for benchmarks: passes per region. */
+	printf("{\"passes\": [");
+	for (i = 0; i < (unsigned long)nr_regions; i++)
+		printf("%s%ld", i ? ", " : "", regions[i].passes);
+	printf("]}\n");
+	fflush(stdout);
 	for (c = 0; c < nr_tickers; c++) {
 		kill(tickers[c], SIGKILL);
 		waitpid(tickers[c], NULL, 0);
