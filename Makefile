@@ -29,7 +29,7 @@ USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 	       -I$(BUILD)/bpf -Iuser -Ibpf -D_GNU_SOURCE
 USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
-.PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads \
+.PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug demo clean distclean
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -46,6 +46,7 @@ help:
 	@echo 'make demo            deps + kernel + a live monitoring session in the guest'
 	@echo 'make check           host tests and the guest suite; ends with "N passed, N failed"'
 	@echo 'make check-debug     the guest suite on the debug kernel'
+	@echo 'make bench           reporter cost and workload slowdown, host and guest, side by side'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -137,3 +138,10 @@ clean:
 
 distclean:
 	$(Q)rm -rf $(BUILD)
+
+# Benchmarks print ratios side by side; they are not tests (nothing asserts on time).
+bench: all
+	$(Q)echo "== host ($$(uname -r)): fallback mode"
+	$(Q)$(LOADER) bench
+	$(Q)echo "== guest (build/kernel): kfunc mode"
+	$(Q)tests/vm/run --timeout 600 --cmd "$(LOADER) bench"

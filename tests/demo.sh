@@ -1,15 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make demo: runs in the test guest (tests/vm/run --cmd).  Shows the fault reporter counting a
-# workload's accesses per CPU, reads and writes, against the workload's own ground truth.
+# make demo: runs in the test guest (tests/vm/run --cmd).  A workload writes region W on CPU 0
+# and reads region R on CPU 1 (faulting on every pass), and leaves region C cold; damon-bpf
+# monitors it three ways: everything, CPU 0 only, writes only.
 B=$DB_BUILD
+$B/workloads/workload --ticker 2 --region f:2M@0 --region c:4M --region q:2M@1 --duration 60 \
+	> /tmp/demo.json &
+wl=$!
+sleep 1
+pid=$(sed -n '1s/.*"pid": \([0-9]*\).*/\1/p' /tmp/demo.json)
+python3 - /tmp/demo.json <<'PY'
+import json, sys
+t = json.loads(open(sys.argv[1]).readline())
+names = {"f": "W (written by CPU 0)", "c": "C (cold)", "q": "R (read by CPU 1)"}
+print("\nworkload pid %d:" % t["pid"])
+for r in t["regions"]:
+    print("  %-22s %x-%x" % (names[r["mode"]], r["start"], r["end"]))
+PY
+show() {
+	echo
+	echo "\$ damon-bpf monitor --pid $pid $* --duration 3s --top 4"
+	$B/damon-bpf monitor --pid "$pid" "$@" --duration 3s --top 4 2>&1 | tail -n 8
+}
+show
+show --cpus 0
+show --write-only
 echo
-echo "== damon-bpf demo: threads pinned to CPU 0 read 2 MiB and write 1 MiB;"
-echo "== threads on CPU 1 read 1 MiB and write 3 MiB (4 KiB pages)."
-echo
-echo "\$ damon-bpf count --range 0x600000000000-0x700000000000 -- workload ..."
-$B/damon-bpf count --range 0x600000000000-0x700000000000 -- \
-	$B/workloads/workload --passes 3 --region r:2M@0 --region w:1M@0 --region r:1M@1 --region w:3M@1 |
-	grep -v '^{'
-echo
-echo "Ground truth: CPU 0 512 reads 256 writes; CPU 1 256 reads 768 writes."
+echo "W shows only under CPU0 and as writes; R only under CPU1 and as reads; C never."
+kill $wl
+wait $wl 2>/dev/null

@@ -21,6 +21,7 @@ static const struct command {
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
 	{ "stop", cmd_stop, "stop pinned sessions" },
 	{ "status", cmd_status, "list pinned sessions and their counters" },
+	{ "bench", cmd_bench, "measure the reporters' cost on a fault-heavy workload" },
 	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
 };
 

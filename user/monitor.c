@@ -310,8 +310,10 @@ static int drain_accesses(struct session *s)
 			bpf_map_delete_elem(fd, &keys[i]);
 		}
 		if (s->si.mode == MODE_DAMON) {
-			snapshot_attribute(&s->snap, keys[i].bucket << s->shift, keys[i].cpu,
-					   keys[i].write, val.count, s->si.nr_cpus);
+			/* The map knows virtual addresses only: no breakdown of paddr regions. */
+			if (!s->a->paddr)
+				snapshot_attribute(&s->snap, keys[i].bucket << s->shift, keys[i].cpu,
+						   keys[i].write, val.count, s->si.nr_cpus);
 		} else {
 			struct bucket *b = bucket_get(s, keys[i].tgid, keys[i].bucket);
 

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""The page_fault primitive: DAMON arms each region's sampling address with the NUMA hint
+protection, the workload's next access faults, a tp_btf page_fault_user program reports it
+with bpf_damon_report_access(), and the region is accessed.  The hot region shows accesses,
+the cold one none; with NUMA balancing off nothing migrates, although the workload's pages sit
+on node 1 and its CPU on node 0; with balancing on, accesses are still seen."""
+import os
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_lib import *  # noqa: E402,F403
+
+if not have_kernel_reports():
+    skip("no DAMON access reports in this kernel")
+NR_MIGRATE_PAGES = 256
+
+
+def vmstat(name):
+    for line in open("/proc/vmstat"):
+        k, v = line.split()
+        if k == name:
+            return int(v)
+    return 0
+
+
+def to_node1(pid):
+    """Move every page of pid from node 0 to node 1 (migrate_pages(2))."""
+    old, new = ctypes.c_ulong(1), ctypes.c_ulong(2)
+    return libc.syscall(NR_MIGRATE_PAGES, pid, 64, ctypes.byref(old), ctypes.byref(new))
+
+
+def session(balancing):
+    wr("/proc/sys/kernel/numa_balancing", 1 if balancing else 0)
+    with Workload("w:4M@0", "c:4M", duration=60) as w:
+        hot, cold = w.regions
+        left = to_node1(w.pid)
+        log("  migrate_pages to node 1: %d pages left behind" % left)
+        migrated, success = vmstat("numa_pages_migrated"), vmstat("pgmigrate_success")
+        queued = report_stat("queued")
+        k = Kdamond(pids=[w.pid])
+        set_sample(k, False, True)
+        k.on()
+        time.sleep(3)
+        regs = k.regions()
+        h = overlap_weighted(regs, hot["start"], hot["end"])
+        c = accesses_in(regs, cold["start"], cold["end"])
+        log("  balancing %s: hot %.1f, cold %s, reports queued %d, numa_pages_migrated +%d, "
+            "pgmigrate_success +%d" % ("on" if balancing else "off", h, c,
+                                       report_stat("queued") - queued,
+                                       vmstat("numa_pages_migrated") - migrated,
+                                       vmstat("pgmigrate_success") - success))
+        check(h is not None and h > 0, "balancing %s: hot region accessed" %
+              ("on" if balancing else "off"))
+        check(c == 0, "balancing %s: cold region not accessed" % ("on" if balancing else "off"))
+        check(k.running() and w.proc.poll() is None, "kdamond and workload still running")
+        if not balancing:
+            check(vmstat("numa_pages_migrated") == migrated, "no NUMA migration")
+            check(vmstat("pgmigrate_success") == success, "no page migration")
+        k.off()
+    wr("/proc/sys/kernel/numa_balancing", 0)
+
+
+with Bpf("fault_report"):
+    session(False)
+    session(True)
+done()
