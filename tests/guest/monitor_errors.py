@@ -13,11 +13,6 @@ from dbtest import *  # noqa: E402,F403
 IN_GUEST = bool(os.environ.get("DB_OUT"))
 
 
-def links():
-    p = run(["bpftool", "link", "list"], check_rc=False)
-    return sum(1 for l in p.stdout.splitlines() if "fault_btf" in l or "on_sample" in l)
-
-
 def expect_error(args, message, as_user=None):
     pre = None
     if as_user is not None:
@@ -35,7 +30,7 @@ def expect_error(args, message, as_user=None):
 
 
 me = str(os.getpid())
-links_before = links()
+links_before = reporter_progs()
 kdamonds_before = rd(DAMON + "/kdamonds/nr_kdamonds") if os.path.exists(DAMON) else None
 
 with Workload("n:1M", passes=1) as w:
@@ -73,7 +68,7 @@ elif os.path.exists(DAMON + "/kdamonds/0/state") and rd(DAMON + "/kdamonds/0/sta
     # The host's own kdamond: reading it is all damon-bpf may do.
     expect_error(["monitor", "--pid", me, "--source", "pte"], "DAMON sysfs is busy")
 
-check(links() == links_before, "no BPF link left behind")
+check(reporter_progs() == links_before == 0, "no reporter program left loaded")
 if kdamonds_before is not None:
     check(rd(DAMON + "/kdamonds/nr_kdamonds") == kdamonds_before, "no kdamond left behind")
 check(not os.path.exists("/sys/fs/bpf/damon-bpf") or not os.listdir("/sys/fs/bpf/damon-bpf"),

@@ -19,23 +19,17 @@ def nr_kdamonds():
     return int(rd(DAMON + "/kdamonds/nr_kdamonds"))
 
 
-def fault_links():
-    p = run(["bpftool", "link", "list"], check_rc=False)
-    return sum(1 for l in p.stdout.splitlines() if "fault_btf" in l)
-
-
 with Workload("f:2M@0", "c:4M", duration=60) as w:
     p = run([LOADER, "start", "s1", "--pid", str(w.pid), "--cpus", "0"])
     check(p.returncode == 0, "start returns at once with status 0")
     check(nr_kdamonds() == 1 and rd(DAMON + "/kdamonds/0/state") == "on",
           "the kdamond runs on after the loader exited")
-    check(fault_links() == 1, "the fault reporter stays attached")
+    check(reporter_progs() == 1, "the fault reporter stays attached")
     time.sleep(2)
-    d = json.loads(run(["bpftool", "-j", "map", "dump", "pinned", PIN + "/stats"]).stdout)
-    vals = d[0]["values"]
-    check(all("reported" in v["value"] and "drop_full" in v["value"] for v in vals),
-          "bpftool map dump shows the counters by name")
-    reported = sum(v["value"]["reported"] for v in vals)
+    vals = pinned_stats(PIN + "/stats")
+    check(len(vals) > 0 and all("reported" in v and "drop_full" in v for v in vals),
+          "bpftool map dump shows the counters by name (%s)" % (vals[0] if vals else None))
+    reported = sum(v["reported"] for v in vals)
     check(reported > 0, "the pinned session reports: %d reports" % reported)
     st = [json.loads(l) for l in run([LOADER, "status", "--json"]).stdout.splitlines()]
     check(len(st) == 1 and st[0]["name"] == "s1" and st[0]["kdamond"] == "on",
@@ -45,7 +39,7 @@ with Workload("f:2M@0", "c:4M", duration=60) as w:
     check(p.returncode != 0 and "exists already" in p.stderr, "a second s1 is refused")
     run([LOADER, "stop", "s1"])
     check(nr_kdamonds() == 0, "stop removes the kdamond")
-    check(not os.path.exists(PIN) and fault_links() == 0, "stop removes pins and links")
+    check(not os.path.exists(PIN) and reporter_progs() == 0, "stop removes pins and links")
     check(run([LOADER, "status"]).stdout.strip() == "no damon-bpf session", "status: none")
 
     # Signals: everything the session created goes away.
@@ -53,10 +47,10 @@ with Workload("f:2M@0", "c:4M", duration=60) as w:
         m = subprocess.Popen([LOADER, "monitor", "--pid", str(w.pid), "--json"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = m.stdout.readline()
-        check(first.startswith("{") and nr_kdamonds() == 1 and fault_links() == 1,
+        check(first.startswith("{") and nr_kdamonds() == 1 and reporter_progs() == 1,
               "%s: session running" % sig.name)
         m.send_signal(sig)
         rc = m.wait(timeout=30)
-        check(rc == 0 and nr_kdamonds() == 0 and fault_links() == 0,
+        check(rc == 0 and nr_kdamonds() == 0 and reporter_progs() == 0,
               "%s: exit %d, kdamond and links removed" % (sig.name, rc))
 done()

@@ -198,3 +198,22 @@ def hot_in_all(snaps, start, end, skip=1):
 
 def hot_in_any(snaps, start, end):
     return max(snap_rate(s, start, end) for s in snaps)
+
+
+REPORTER_PROGS = ("fault_btf", "fault_raw", "on_sample")
+
+
+def reporter_progs():
+    """How many reporter programs are loaded (a program stays loaded while a link holds it)."""
+    p = run(["bpftool", "-j", "prog", "show"], check_rc=False)
+    try:
+        progs = json.loads(p.stdout or "[]")
+    except ValueError:
+        return -1
+    return sum(1 for pr in progs if pr.get("name") in REPORTER_PROGS)
+
+
+def pinned_stats(path):
+    """Per-CPU struct damon_bpf_stats of a pinned stats map, as bpftool prints them by name."""
+    d = json.loads(run(["bpftool", "-j", "map", "dump", "pinned", path]).stdout)
+    return [v["value"] for v in d[0]["formatted"]["values"]]
