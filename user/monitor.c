@@ -511,6 +511,10 @@ int cmd_monitor(int argc, char **argv)
 			goto out;
 	}
 
+	/* DAMON listens first, so that the first reports are not dropped for want of a context. */
+	if (s.si.mode == MODE_DAMON && damon_start(&s.damon))
+		goto out;
+
 	ro.fault = a.src_fault;
 	ro.perf = a.src_perf;
 	ro.no_kfunc = !kfunc;
@@ -536,8 +540,6 @@ int cmd_monitor(int argc, char **argv)
 	if (a.src_fault)
 		info("damon-bpf: fault source: page_fault_user (%s)", s.rep.fault_variant);
 
-	if (s.si.mode == MODE_DAMON && damon_start(&s.damon))
-		goto out;
 	if (a.pin) {
 		if (session_pin(a.pin, &s.rep, &s.damon, s.si.desc,
 				a.cfg.nr_pids ? a.cfg.pids[0] : -1)) {
