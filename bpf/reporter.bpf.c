@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "damon_bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -91,7 +92,7 @@ static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool
 	stat_inc(STAT_AGGREGATED);
 }
 
-static __always_inline int handle_access(__u64 addr, bool write, __u64 flags)
+static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool write, __u64 flags)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -117,7 +118,9 @@ static __always_inline int handle_access(__u64 addr, bool write, __u64 flags)
 	if (use_kfunc && bpf_damon_report_access) {
 		if (write)
 			flags |= DAMON_BPF_F_WRITE;
-		ret = bpf_damon_report_access(addr, 0, report_size, flags);
+		if (paddr)
+			flags |= DAMON_BPF_F_PADDR;
+		ret = bpf_damon_report_access(addr, paddr, report_size, flags);
 		switch (ret) {
 		case 0:
 			stat_inc(STAT_REPORTED);
@@ -145,6 +148,11 @@ filtered:
 	return 0;
 }
 
+static __always_inline int handle_access(__u64 addr, bool write, __u64 flags)
+{
+	return handle_access_paddr(addr, 0, write, flags);
+}
+
 /* x86 page fault error code: bit 1 set for a write access. */
 #define X86_PF_WRITE 2
 
@@ -163,17 +171,41 @@ int fault_raw(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * Perf samples with PERF_SAMPLE_ADDR: ctx->addr is the data address.  sample_is_write is set
- * by the loader when the event samples only stores (e.g. Intel mem-stores); the software
- * page-fault event cannot tell reads from writes and reports reads.
+ * Perf samples with PERF_SAMPLE_ADDR: ctx->addr is the data address.  Memory-access samplers
+ * (Intel PEBS mem-loads/mem-stores, AMD IBS op) also give the data source, whose mem_op says
+ * load or store, and with PERF_SAMPLE_PHYS_ADDR the physical address: read them from the
+ * kernel's perf_sample_data (bpf_cast_to_kern_ctx(), 6.2+) when the sample carries them.  The
+ * software page-fault event carries neither and reports reads.
  */
-const volatile bool sample_is_write;
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
+
+const volatile bool sample_data_src;	/* the loader's event samples data_src / phys_addr */
+
+#define PERF_MEM_OP_STORE_BIT	0x04	/* union perf_mem_data_src.mem_op */
+#define SAMPLE_DATA_SRC		(1ULL << 15)	/* PERF_SAMPLE_DATA_SRC */
+#define SAMPLE_PHYS_ADDR	(1ULL << 19)	/* PERF_SAMPLE_PHYS_ADDR */
 
 SEC("perf_event")
 int on_sample(struct bpf_perf_event_data *ctx)
 {
-	if (!ctx->addr)
+	__u64 flags = (__u64)DAMON_BPF_SRC_PERF << DAMON_BPF_SRC_SHIFT;
+	/* One load of the context field: the verifier refuses offset ctx pointers. */
+	__u64 addr = ctx->addr;
+	bool write = false;
+
+	if (!addr)
 		return 0;
-	return handle_access(ctx->addr, sample_is_write,
-			     (__u64)DAMON_BPF_SRC_PERF << DAMON_BPF_SRC_SHIFT);
+	if (sample_data_src && bpf_cast_to_kern_ctx) {
+		struct bpf_perf_event_data_kern *kctx = bpf_cast_to_kern_ctx(ctx);
+		struct perf_sample_data *data = kctx->data;
+		__u64 have = BPF_CORE_READ(data, sample_flags);
+
+		if (have & SAMPLE_DATA_SRC)
+			write = BPF_CORE_READ(data, data_src.val) & PERF_MEM_OP_STORE_BIT;
+		/* The physical address goes with the report: handle_access() passes flags on. */
+		if (have & SAMPLE_PHYS_ADDR)
+			return handle_access_paddr(addr, BPF_CORE_READ(data, phys_addr), write,
+						   flags);
+	}
+	return handle_access(addr, write, flags);
 }

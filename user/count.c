@@ -30,12 +30,13 @@ static const char doc[] =
 static const struct argp_option options[] = {
 	{ "range", 'r', "START-END", 0, "Count only faults at addresses in [START, END)" },
 	{ "json", 'j', NULL, 0, "Print one JSON object" },
+	{ "raw-tp", 'R', NULL, 0, "Use the raw_tp program even where tp_btf works (a test aid)" },
 	{},
 };
 
 struct count_args {
 	uint64_t start, end;
-	bool json;
+	bool json, raw;
 	char **cmd;
 };
 
@@ -55,6 +56,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		a->json = true;
+		break;
+	case 'R':
+		a->raw = true;
 		break;
 	case ARGP_KEY_ARGS:
 		a->cmd = state->argv + state->next;
@@ -103,6 +107,7 @@ int cmd_count(int argc, char **argv)
 	o.addr_min = a.start;
 	o.addr_max = a.end;
 	o.no_kfunc = true;	/* counting only: nothing goes to DAMON */
+	o.fault_raw = a.raw;
 	if (reporter_start(&r, &o))
 		goto out;
 	if (write(go[1], "g", 1) != 1) {

@@ -535,8 +535,10 @@ int cmd_monitor(int argc, char **argv)
 		if (reporter_start(&s.rep, &ro))
 			goto out;
 	}
-	if (a.src_perf)
+	if (a.src_perf && s.rep.perf_source == s.rep.perf_why)
 		info("damon-bpf: perf source: %s", s.rep.perf_source);
+	else if (a.src_perf)
+		info("damon-bpf: perf source: %s (%s)", s.rep.perf_source, s.rep.perf_why);
 	if (a.src_fault)
 		info("damon-bpf: fault source: page_fault_user (%s)", s.rep.fault_variant);
 

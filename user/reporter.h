@@ -11,6 +11,7 @@ enum rw_filter { RW_BOTH = 0, RW_WRITES = 1, RW_READS = 2 };
 
 struct reporter_opts {
 	bool fault;			/* page_fault_user tracepoint */
+	bool fault_raw;			/* the raw_tp variant even where tp_btf exists */
 	bool perf;			/* perf sampling events, one per online CPU */
 	bool no_kfunc;			/* aggregate in maps even when the kfunc exists */
 	bool aggregate;			/* aggregate in maps in addition to reporting */
@@ -28,6 +29,7 @@ struct reporter {
 	bool kfunc;			/* the kernel has bpf_damon_report_access() */
 	const char *fault_variant;	/* "tp_btf" or "raw_tp" */
 	const char *perf_source;	/* which perf event samples, or NULL */
+	char perf_why[256];		/* the hardware samplers in use, or why none is */
 	int nr_cpus;			/* possible CPUs (per-CPU map values) */
 	int *perf_fds;
 	struct bpf_link **perf_links;

@@ -6,6 +6,8 @@
  *   thread, on its CPU: a deterministic access source for tests of filters and matching.
  *     advice DBT_ADV_READ: a read, DBT_ADV_WRITE: a write, DBT_ADV_STORM: 4096 writes.
  *   The kernel refuses the magic advice with -EINVAL, so the call has no other effect.
+ * madv_noreport: the same as madv_report for single reads and writes, without the kfunc
+ *   call: the baseline of the report path cost (bpf_stats run_time_ns).
  * fault_report: every user page fault, as the damon-bpf reporter does.
  *
  * Built in the guest by kernel_lib.py: clang -O2 -g -target bpf -I<repo>/vmlinux.
@@ -56,6 +58,21 @@ int BPF_PROG(madv_report, struct pt_regs *regs, long id)
 		for (i = 0; i < STORM_REPORTS; i++)
 			bpf_damon_report_access(addr, 0, len, F_WRITE);
 	}
+	return 0;
+}
+
+__u64 noreport_sum;
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(madv_noreport, struct pt_regs *regs, long id)
+{
+	__u64 advice;
+
+	if (id != NR_MADVISE)
+		return 0;
+	advice = regs->dx;
+	if (advice == DBT_ADV_READ || advice == DBT_ADV_WRITE)
+		__sync_fetch_and_add(&noreport_sum, regs->di + regs->si);
 	return 0;
 }
 
