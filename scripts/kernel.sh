@@ -89,6 +89,9 @@ cmd_build() {
 	fi
 	local cc=gcc
 	command -v ccache >/dev/null && cc="ccache gcc"
+	# Cache hits across clones at other paths (CI builds in a fresh clone): paths under the
+	# repo become relative, and the working directory is left out of the hash.
+	export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1
 	export KBUILD_BUILD_TIMESTAMP='2026-01-01' KBUILD_BUILD_USER=damon-bpf KBUILD_BUILD_HOST=build
 	make -C "$src" O="$obj" -j"$(($(nproc) + 1))" CC="$cc" ${V:+V=$V} bzImage
 }
