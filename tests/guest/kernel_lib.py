@@ -174,6 +174,17 @@ class Reporter:
             t.join()
 
 
+def regions(k, tries=5):
+    """k.regions(), retried while empty: on slow (debug) kernels, an update of the tried
+    regions can complete before the stat scheme was applied once."""
+    for _ in range(tries):
+        regs = k.regions()
+        if regs:
+            return regs
+        time.sleep(0.5)
+    return regs
+
+
 def monitor(areas, plan, filters=(), page_table=False, seconds=1.5):
     """Run a page_fault context on this process's areas while plan reports; returns the
     [(start, end, nr_accesses, age)] regions of the last aggregation interval.  filters may
@@ -184,7 +195,7 @@ def monitor(areas, plan, filters=(), page_table=False, seconds=1.5):
         set_sample(k, page_table, True, filters(rep.tids) if callable(filters) else filters)
         k.on()
         time.sleep(seconds)
-        regs = k.regions()
+        regs = regions(k)
         tids = rep.tids
     k.off()
     return regs, tids

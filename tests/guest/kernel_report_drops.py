@@ -69,7 +69,7 @@ with Bpf("madv_report"):
     check(k.running(), "kdamond still running")
     with Reporter([(W, True, None), (R, False, None)]):
         time.sleep(1)
-        regs = k.regions()
+        regs = regions(k)
     log("  after refused commits: W %s, R %s" % (accesses_in(regs, W.start, W.end),
                                                 accesses_in(regs, R.start, R.end)))
     check(accesses_in(regs, W.start, W.end) > 0 and accesses_in(regs, R.start, R.end) == 0,
