@@ -38,15 +38,38 @@ static int put(const char *dir, const char *rel, const char *fmt, ...)
 static int put(const char *dir, const char *rel, const char *fmt, ...)
 {
 	char path[640], val[512];
+	int tries;
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	if (write_file(path, "%s", val))
-		return err("writing '%s' to %s: %s", val, path, strerror(errno));
+	/*
+	 * DAMON sysfs stores take damon_sysfs_lock with mutex_trylock() and answer EBUSY when
+	 * it is held, which a running kdamond does briefly every sampling interval: retry.
+	 */
+	for (tries = 0; write_file(path, "%s", val); tries++) {
+		if (errno != EBUSY || tries == 100)
+			return err("writing '%s' to %s: %s", val, path, strerror(errno));
+		usleep(10000);
+	}
 	return 0;
+}
+
+static int get(const char *dir, const char *rel, char *buf, size_t len);
+
+/*
+ * Writes a count file (nr_targets, nr_schemes, nr_filters...) only when it changes: every
+ * write removes and rebuilds the directories below, even with the same count.
+ */
+static int put_count(const char *dir, const char *rel, int n)
+{
+	char cur[32];
+
+	if (!get(dir, rel, cur, sizeof(cur)) && atoi(cur) == n)
+		return 0;
+	return put(dir, rel, "%d", n);
 }
 
 static int get(const char *dir, const char *rel, char *buf, size_t len)
@@ -146,7 +169,7 @@ static int apply_sample(const char *ctx, const struct damon_ctx_cfg *c)
 		return -1;
 	snprintf(fdir, sizeof(fdir), "%s/filters", sdir);
 	nr = (c->cpus != NULL) + (c->rw != RW_BOTH);
-	if (put(fdir, "nr_filters", "%d", nr))
+	if (put_count(fdir, "nr_filters", nr))
 		return -1;
 	nr = 0;
 	if (c->cpus) {
@@ -163,6 +186,7 @@ static int apply_sample(const char *ctx, const struct damon_ctx_cfg *c)
 static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 {
 	const struct damon_access_pattern *p = &s->pattern;
+	int i, nr_filters;
 
 	if (put(sdir, "action", "%s", s->action)) {
 		if (errno == EINVAL)
@@ -181,6 +205,40 @@ static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 	    put(sdir, "quotas/reset_interval_ms", "%llu", (unsigned long long)s->quota_reset_ms))
 		return -1;
 	if (s->target_nid >= 0 && put(sdir, "target_nid", "%d", s->target_nid))
+		return -1;
+	/*
+	 * DAMOS filters of 6.12 only exclude: keep one target by excluding what is not it, and
+	 * skip the given ranges.  Filtered memory is not charged to the quota.
+	 */
+	nr_filters = (s->only_target >= 0) + (s->nr_skip ? DAMON_MAX_HOLES : 0);
+	if (put_count(sdir, "filters/nr_filters", nr_filters))
+		return -1;
+	if (s->only_target >= 0 &&
+	    (put(sdir, "filters/0/type", "target") ||
+	     put(sdir, "filters/0/damon_target_idx", "%d", s->only_target) ||
+	     put(sdir, "filters/0/matching", "N")))
+		return -1;
+	/* A fixed number of range filters; the unused ones are empty ranges. */
+	for (i = 0; s->nr_skip && i < DAMON_MAX_HOLES; i++) {
+		char f[288];
+
+		snprintf(f, sizeof(f), "%s/filters/%d", sdir, i + (s->only_target >= 0));
+		if (put(f, "type", "addr") ||
+		    put(f, "addr_start", "%llu",
+			(unsigned long long)(i < s->nr_skip ? s->skip[i][0] : 0)) ||
+		    put(f, "addr_end", "%llu",
+			(unsigned long long)(i < s->nr_skip ? s->skip[i][1] : 0)) ||
+		    put(f, "matching", "Y"))
+			return -1;
+	}
+	if (put(sdir, "watermarks/metric", "%s", s->wmarks.metric ? s->wmarks.metric : "none"))
+		return -1;
+	if (s->wmarks.metric && strcmp(s->wmarks.metric, "none") &&
+	    (put(sdir, "watermarks/interval_us", "%llu",
+		 (unsigned long long)s->wmarks.interval_us) ||
+	     put(sdir, "watermarks/high", "%u", s->wmarks.high) ||
+	     put(sdir, "watermarks/mid", "%u", s->wmarks.mid) ||
+	     put(sdir, "watermarks/low", "%u", s->wmarks.low)))
 		return -1;
 	return 0;
 }
@@ -202,14 +260,14 @@ int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c)
 		return -1;
 	if (apply_sample(ctx, c))
 		return -1;
-	if (put(ctx, "targets/nr_targets", "%d", c->nr_pids))
+	if (put_count(ctx, "targets/nr_targets", c->nr_pids))
 		return -1;
 	for (i = 0; i < c->nr_pids; i++) {
 		snprintf(d, sizeof(d), "%s/targets/%d", ctx, i);
 		if (put(d, "pid_target", "%d", c->pids[i]))
 			return -1;
 	}
-	if (put(ctx, "schemes/nr_schemes", "%d", c->nr_schemes))
+	if (put_count(ctx, "schemes/nr_schemes", c->nr_schemes))
 		return -1;
 	for (i = 0; i < c->nr_schemes; i++) {
 		snprintf(d, sizeof(d), "%s/schemes/%d", ctx, i);
@@ -256,9 +314,48 @@ void damon_release(struct damon_session *s)
 	/* 'off' fails when the kdamond already exited (its last target died): not an error. */
 	if (damon_running(s))
 		put(s->dir, "state", "off");
-	if (write_file(KDAMONDS "/nr_kdamonds", "0"))
-		err("removing our kdamond: %s", strerror(errno));
+	put(KDAMONDS, "nr_kdamonds", "0");
 	s->kdamond = -1;
+}
+
+int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n)
+{
+	static const char *const f[] = { "nr_tried", "sz_tried", "nr_applied", "sz_applied",
+					 "qt_exceeds" };
+	char d[256], buf[64];
+	int i, j;
+
+	if (put(s->dir, "state", "update_schemes_stats"))
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint64_t *v = &st[i].nr_tried;
+
+		snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/stats", s->dir, i);
+		for (j = 0; j < 5; j++)
+			if (get(d, f[j], buf, sizeof(buf)) || parse_u64(buf, &v[j]))
+				return err("reading %s/%s: %s", d, f[j], strerror(errno));
+	}
+	return 0;
+}
+
+int damon_target_pids(const struct damon_session *s, int *pids, int max)
+{
+	char d[256], buf[32];
+	long n, pid;
+	int i;
+
+	snprintf(d, sizeof(d), "%s/contexts/0/targets", s->dir);
+	if (get(d, "nr_targets", buf, sizeof(buf)) || parse_int(buf, 0, max, &n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "%d/pid_target", i);
+		if (get(d, t, buf, sizeof(buf)) || parse_int(buf, 0, 1 << 30, &pid))
+			return -1;
+		pids[i] = pid;
+	}
+	return n;
 }
 
 static int cmp_region(const void *a, const void *b)

@@ -12,6 +12,7 @@
 
 #define DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 #define DAMON_MAX_TARGETS 64
+#define DAMON_MAX_HOLES 32		/* unmapped ranges a reclaim target's scheme skips */
 
 struct damon_access_pattern {
 	uint64_t sz_min, sz_max;
@@ -19,11 +20,25 @@ struct damon_access_pattern {
 	uint32_t age_min, age_max;	/* in aggregation intervals */
 };
 
+struct damon_wmarks {
+	const char *metric;		/* NULL or "none": always active; "free_mem_rate" */
+	uint64_t interval_us;
+	uint32_t high, mid, low;	/* per mille of free memory */
+};
+
 struct damon_scheme_cfg {
 	const char *action;		/* stat, pageout, collapse, migrate_hot, ... */
 	struct damon_access_pattern pattern;
 	uint64_t quota_ms, quota_sz, quota_reset_ms;
 	int target_nid;			/* migrate_*: destination node, -1 none */
+	int only_target;		/* apply to this target index only (filter), -1: all */
+	const uint64_t (*skip)[2];	/* address ranges to leave alone (addr filters) */
+	int nr_skip;
+	struct damon_wmarks wmarks;
+};
+
+struct damos_stats {
+	uint64_t nr_tried, sz_tried, nr_applied, sz_applied, qt_exceeds;
 };
 
 struct damon_ctx_cfg {
@@ -36,7 +51,7 @@ struct damon_ctx_cfg {
 	bool page_table, page_fault;
 	const uint8_t *cpus;		/* cpumask filter, or NULL */
 	enum rw_filter rw;		/* write (or read) filter */
-	struct damon_scheme_cfg schemes[8];
+	struct damon_scheme_cfg schemes[DAMON_MAX_TARGETS];
 	int nr_schemes;
 };
 
@@ -66,6 +81,10 @@ int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c);
 void damon_release(struct damon_session *s);
 bool damon_running(const struct damon_session *s);
 int damon_kdamond_pid(const struct damon_session *s);
+/* Refreshes and reads the stats of schemes 0..n-1. */
+int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n);
+/* The pids of the running context's targets, from sysfs; returns their number or -1. */
+int damon_target_pids(const struct damon_session *s, int *pids, int max);
 /* Regions of scheme idx through tried_regions; *out is malloc'd, sorted by address. */
 int damon_regions(struct damon_session *s, int scheme, struct damon_region **out, int *n);
 

@@ -506,6 +506,7 @@ int cmd_monitor(int argc, char **argv)
 			.action = "stat",
 			.pattern = { 0, UINT64_MAX, 0, UINT32_MAX, 0, UINT32_MAX },
 			.target_nid = -1,
+			.only_target = -1,
 		};
 		if (damon_check() || damon_claim(&s.damon) || damon_apply(&s.damon, &a.cfg))
 			goto out;

@@ -4,7 +4,8 @@
 protection, the workload's next access faults, a tp_btf page_fault_user program reports it
 with bpf_damon_report_access(), and the region is accessed.  The hot region shows accesses,
 the cold one none; with NUMA balancing off nothing migrates, although the workload's pages sit
-on node 1 and its CPU on node 0; with balancing on, accesses are still seen."""
+on node 1 and its CPU on node 0; with balancing on, accesses are still seen.  With the defaults
+(page_table only) DAMON works as stock and listens to no report."""
 import os
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -85,7 +86,30 @@ have_vm_events = any(line.startswith("pgmigrate_success ") for line in open("/pr
 if not have_vm_events:
     log("  no vm event counters in /proc/vmstat: checking migrations with numa_maps only")
 
+def page_table_only():
+    """The defaults: page_table only, as stock 6.12; reports find nobody listening."""
+    with Workload("w:4M@0", "c:4M", duration=60) as w:
+        hot, cold = w.regions
+        k = Kdamond(pids=[w.pid])
+        s = k.c + "/monitoring_attrs/sample"
+        check((rd(s + "/primitives/page_table"), rd(s + "/primitives/page_fault"),
+               rd(s + "/filters/nr_filters")) == ("Y", "N", "0"),
+              "defaults: page_table Y, page_fault N, no filter")
+        queued, nolistener = report_stat("queued"), report_stat("no_listener")
+        k.on()
+        time.sleep(3)
+        regs = k.regions()
+        h = overlap_weighted(regs, hot["start"], hot["end"])
+        c = overlap_weighted(regs, cold["start"], cold["end"])
+        log("  page_table only: hot %.1f, cold %.1f, reports queued +%d, no_listener +%d" % (
+            h, c, report_stat("queued") - queued, report_stat("no_listener") - nolistener))
+        check(h is not None and c is not None and h > c + 2, "page_table only: hot hotter than cold")
+        check(report_stat("queued") == queued, "page_table only: no report queued")
+        k.off()
+
+
 with Bpf("fault_report"):
     session(False)
     session(True)
+    page_table_only()
 done()

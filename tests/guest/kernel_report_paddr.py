@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A physical address space context with page_fault: reports that carry only a virtual
+address are resolved to physical ones by the kdamond, and land in the regions holding the
+reported pages' frames; regions without any such frame stay cold."""
+import os
+import struct
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_lib import *  # noqa: E402,F403
+
+if not have_kernel_reports():
+    skip("no DAMON access reports in this kernel")
+W = Area(2 << 20)
+for off in range(0, W.end - W.start, 4096):
+    W.m[off] = 1
+frames = set()
+with open("/proc/self/pagemap", "rb") as pm:
+    for va in range(W.start, W.end, 4096):
+        pm.seek(va // 4096 * 8)
+        e = struct.unpack("<Q", pm.read(8))[0]
+        if e >> 63:
+            frames.add((e & ((1 << 55) - 1)) * 4096)
+check(len(frames) == 512, "%d of 512 pages present with known frames" % len(frames))
+
+k = Kdamond(ops="paddr", update_us=3600 * 10**6)
+wr(k.c + "/targets/nr_targets", 1)
+t = k.c + "/targets/0/regions"
+wr(t + "/nr_regions", 1)
+wr(t + "/0/start", 0)
+wr(t + "/0/end", max(frames) + (64 << 20))
+set_sample(k, False, True)
+no_paddr = report_stat("no_paddr")
+with Bpf("madv_report"):
+    k.on()
+    with Reporter([(W, True, None)]):
+        time.sleep(2)
+        regs = k.regions()
+    k.off()
+hot = [r for r in regs if any(r[0] <= f < r[1] for f in frames)]
+cold = [r for r in regs if not any(r[0] <= f < r[1] for f in frames)]
+log("  %d regions: with reported frames %s, without %s" % (
+    len(regs), [r[2] for r in hot], [r[2] for r in cold]))
+check(hot and max(r[2] for r in hot) > 0, "regions holding the reported frames accessed")
+check(all(r[2] == 0 for r in cold), "regions without reported frames not accessed")
+check(report_stat("no_paddr") == no_paddr, "every report resolved (no_paddr unchanged)")
+done()
