@@ -30,7 +30,7 @@ USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
-	check check-host check-guest check-debug demo clean distclean
+	check check-host check-guest check-debug checkpatch demo clean distclean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -47,6 +47,7 @@ help:
 	@echo 'make check           host tests and the guest suite; ends with "N passed, N failed"'
 	@echo 'make check-debug     the guest suite on the debug kernel'
 	@echo 'make bench           reporter cost and workload slowdown, host and guest, side by side'
+	@echo 'make checkpatch      scripts/checkpatch.pl --strict on kernel/patches'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -145,3 +146,9 @@ bench: all
 	$(Q)$(LOADER) bench
 	$(Q)echo "== guest (build/kernel): kfunc mode"
 	$(Q)tests/vm/run --timeout 600 --cmd "$(LOADER) bench"
+
+# checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
+# .patch files for source files (its --file mode) and flag their context lines.
+checkpatch:
+	$(Q)test -x $(KSRC)/scripts/checkpatch.pl || { echo "no $(KSRC): run 'make kernel'"; exit 1; }
+	$(Q)cd $(KSRC) && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict --terse $(TOP)/kernel/patches/*.patch

@@ -346,8 +346,18 @@ static int take_snapshot(struct session *s, double t)
 		int n;
 
 		s->snap.max_nr_accesses = a->cfg.aggr_us / a->cfg.sample_us;
-		if (damon_regions(&s->damon, 0, &regs, &n))
-			return -1;
+		/*
+		 * A running kdamond always has regions; an empty list means the update raced
+		 * with the kdamond (seen now and then under TCG): ask again.
+		 */
+		for (i = 0;; i++) {
+			if (damon_regions(&s->damon, 0, &regs, &n))
+				return -1;
+			if (n || i == 3 || !damon_running(&s->damon))
+				break;
+			free(regs);
+			usleep(50000);
+		}
 		for (i = 0; i < n; i++) {
 			struct view_region *r = snapshot_add(&s->snap, s->si.nr_cpus, regs[i].start,
 							     regs[i].end);
@@ -506,7 +516,7 @@ int cmd_monitor(int argc, char **argv)
 			.action = "stat",
 			.pattern = { 0, UINT64_MAX, 0, UINT32_MAX, 0, UINT32_MAX },
 			.target_nid = -1,
-			.only_target = -1,
+			.only_target = -1,	/* every target's regions */
 		};
 		if (damon_check() || damon_claim(&s.damon) || damon_apply(&s.damon, &a.cfg))
 			goto out;

@@ -167,11 +167,14 @@ def overlap_weighted(regions, start, end):
     return acc / tot if tot else None
 
 
-def monitor(args, duration="3s", interval="1s"):
+def monitor(args, duration="4s", interval="1s"):
     """Runs damon-bpf monitor --json; returns (snapshots, stderr)."""
     p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
             [str(a) for a in args], timeout=120)
-    return [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")], p.stderr
+    snaps = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    log("  monitor %s: regions per snapshot %s" % (" ".join(str(a) for a in args),
+                                                   [len(s["regions"]) for s in snaps]))
+    return snaps, p.stderr
 
 
 def snap_rate(snap, start, end):
@@ -191,13 +194,24 @@ def snap_events(snap, start, end):
     return out
 
 
-def hot_in_all(snaps, start, end, skip=1):
-    """Lowest rate over [start, end) in the snapshots after the first skip (warm-up)."""
-    return min(snap_rate(s, start, end) for s in snaps[skip:])
+def with_regions(snaps):
+    """The snapshots that have regions.  Now and then DAMON's update_schemes_tried_regions
+    returns none for a running kdamond (an open issue, see the docs): such a snapshot is
+    missing data, not a cold one."""
+    return [s for s in snaps if s["regions"]]
+
+
+def hot_in_all(snaps, start, end):
+    """Lowest rate over [start, end) in the snapshots with regions, the first (warm-up) left
+    out when three or more remain; 0 when fewer than two have regions."""
+    good = with_regions(snaps)
+    if len(good) >= 3:
+        good = good[1:]
+    return min(snap_rate(s, start, end) for s in good) if len(good) >= 2 else 0
 
 
 def hot_in_any(snaps, start, end):
-    return max(snap_rate(s, start, end) for s in snaps)
+    return max([snap_rate(s, start, end) for s in with_regions(snaps)] or [0])
 
 
 REPORTER_PROGS = ("fault_btf", "fault_raw", "on_sample")
