@@ -323,30 +323,71 @@ static int load_session(struct reclaim_args *a, struct damon_session *d)
 	return 0;
 }
 
-/* Serialises the changes of a session's targets between its loop and --add/--remove. */
-static int lock_session(const char *name)
-{
-	char path[256];
+/*
+ * Serialises the changes of a session's targets between its loop and --add/--remove.  flock()
+ * where the kernel has file locking; else (CONFIG_FILE_LOCKING=n, as in the test kernel) a
+ * lock file created with O_EXCL that holds its owner's pid, taken over once that pid is gone.
+ */
+struct session_lock {
 	int fd;
+	char path[256];
+	bool excl;
+};
+
+static int lock_session(const char *name, struct session_lock *l)
+{
+	char pid[32];
+	int i;
 
 	mkdir(SESSION_DIR, 0700);
-	snprintf(path, sizeof(path), "%s/%s.lock", SESSION_DIR, name);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		flock(fd, LOCK_EX);
-	return fd;
+	snprintf(l->path, sizeof(l->path), "%s/%s.lock", SESSION_DIR, name);
+	l->excl = false;
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (l->fd >= 0 && !flock(l->fd, LOCK_EX))
+		return 0;
+	if (l->fd >= 0 && errno != ENOSYS && errno != EINVAL)
+		return err("%s: flock: %s", l->path, strerror(errno));
+	if (l->fd >= 0)
+		close(l->fd);
+	snprintf(l->path, sizeof(l->path), "%s/%s.lockpid", SESSION_DIR, name);
+	for (i = 0; i < 1000; i++) {
+		long owner;
+
+		l->fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (l->fd >= 0) {
+			snprintf(pid, sizeof(pid), "%d\n", getpid());
+			if (write(l->fd, pid, strlen(pid)) < 0)
+				return err("%s: %s", l->path, strerror(errno));
+			l->excl = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return err("%s: %s", l->path, strerror(errno));
+		/* A holder that died leaves its file behind. */
+		if (read_file(l->path, pid, sizeof(pid)) > 0 &&
+		    !parse_int(strtok(pid, "\n"), 1, 1 << 30, &owner) && !pid_alive(owner))
+			unlink(l->path);
+		else
+			usleep(10000);
+	}
+	return err("%s: still held after 10 s", l->path);
 }
 
-static void unlock_session(int fd)
+static void unlock_session(struct session_lock *l)
 {
-	if (fd >= 0)
-		close(fd);
+	if (l->fd < 0)
+		return;
+	if (l->excl)
+		unlink(l->path);
+	close(l->fd);
+	l->fd = -1;
 }
 
 static int change_targets(struct reclaim_args *a)
 {
 	struct damon_session d = { .kdamond = -1 };
-	int pids[DAMON_MAX_TARGETS], n, i, lock, ret = -1, pid = a->add ? a->add : a->remove;
+	int pids[DAMON_MAX_TARGETS], n, i, ret = -1, pid = a->add ? a->add : a->remove;
+	struct session_lock lock;
 	struct damon_ctx_cfg c;
 
 	if (geteuid() != 0)
@@ -355,7 +396,8 @@ static int change_targets(struct reclaim_args *a)
 		return err("pid %d: no such process", a->add);
 	if (a->add && pid_is_kthread(a->add))
 		return err("pid %d is a kernel thread: nothing to reclaim", a->add);
-	lock = lock_session(a->name);
+	if (lock_session(a->name, &lock))
+		return -1;
 	if (load_session(a, &d))
 		goto out;
 	n = damon_target_pids(&d, pids, DAMON_MAX_TARGETS);
@@ -395,7 +437,7 @@ static int change_targets(struct reclaim_args *a)
 	     a->add ? "added" : "removed", n);
 	ret = 0;
 out:
-	unlock_session(lock);
+	unlock_session(&lock);
 	return ret;
 }
 
@@ -426,7 +468,8 @@ int cmd_reclaim(int argc, char **argv)
 	};
 	struct damon_session d = { .kdamond = -1 };
 	struct damos_stats st[DAMON_MAX_TARGETS];
-	int pids[DAMON_MAX_TARGETS], n = 0, i, lock, ret = 1;
+	int pids[DAMON_MAX_TARGETS], n = 0, i, ret = 1;
+	struct session_lock lock;
 	struct damon_ctx_cfg c;
 	double start, end;
 
@@ -470,10 +513,11 @@ int cmd_reclaim(int argc, char **argv)
 			usleep(20000);
 		if (exiting)
 			break;
-		lock = lock_session(a.name);
+		if (lock_session(a.name, &lock))
+			goto out;
 		if (!damon_running(&d)) {
 			info("damon-bpf: the kdamond stopped: all targets exited");
-			unlock_session(lock);
+			unlock_session(&lock);
 			ret = 0;
 			goto out;
 		}
@@ -491,7 +535,7 @@ int cmd_reclaim(int argc, char **argv)
 			}
 			build_cfg(&a, keep, k, &c);
 			if (damon_commit(&d, &c)) {
-				unlock_session(lock);
+				unlock_session(&lock);
 				goto out;
 			}
 			memcpy(pids, keep, k * sizeof(*keep));
@@ -501,15 +545,15 @@ int cmd_reclaim(int argc, char **argv)
 			/* The address spaces changed: skip the new holes. */
 			build_cfg(&a, pids, n, &c);
 			if (damon_commit(&d, &c)) {
-				unlock_session(lock);
+				unlock_session(&lock);
 				goto out;
 			}
 		}
 		if (n < 0 || damon_scheme_stats(&d, st, n)) {
-			unlock_session(lock);
+			unlock_session(&lock);
 			goto out;
 		}
-		unlock_session(lock);
+		unlock_session(&lock);
 		if (a.json)
 			printf("{\"time\": %.3f, \"targets\": [", now_s() - start);
 		else

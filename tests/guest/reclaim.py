@@ -23,10 +23,10 @@ def cold_out(*ws):
     return all(swapped(w, w.regions[1]) >= 0.9 * COLD_KB for w in ws)
 
 
-with Workload("p:4M@0", "c:16M", duration=120) as a, \
-     Workload("p:4M@1", "c:16M", duration=120) as b, \
-     Workload("p:4M@0", "c:16M", duration=120) as c, \
-     Workload("p:4M@1", "c:16M", duration=120) as d:
+with Workload("p:4M@0", "c:16M", duration=180) as a, \
+     Workload("p:4M@1", "c:16M", duration=180) as b, \
+     Workload("p:4M@0", "c:16M", duration=180) as c, \
+     Workload("p:4M@1", "c:16M", duration=180) as d:
     with Workload("n:1M", passes=1) as gone:
         dead = gone.pid
     r = subprocess.Popen([LOADER, "reclaim", "--name", "r", "--pid", str(a.pid),
@@ -46,7 +46,7 @@ with Workload("p:4M@0", "c:16M", duration=120) as a, \
     # D exits mid-session.
     d.stop()
     t0 = time.time()
-    ok = wait_for(lambda: cold_out(a, b), 60)
+    ok = wait_for(lambda: cold_out(a, b), 90)
     log("  cold sets out after %.1fs" % (time.time() - t0))
     for name, w in (("A", a), ("B (added live)", b)):
         hot, cold = w.regions[0], w.regions[1]
