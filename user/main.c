@@ -18,6 +18,7 @@ static const struct command {
 } commands[] = {
 	{ "monitor", cmd_monitor, "a monitoring session: regions by access rate, per CPU, R/W" },
 	{ "report", cmd_report, "print the snapshots of a record file" },
+	{ "reclaim", cmd_reclaim, "proactive reclaim of several processes in one kdamond" },
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
 	{ "stop", cmd_stop, "stop pinned sessions" },
 	{ "status", cmd_status, "list pinned sessions and their counters" },

@@ -17,9 +17,8 @@
 #include "session.h"
 #include "util.h"
 
-int session_check_new(const char *name)
+int session_check_name(const char *name)
 {
-	struct statfs fs;
 	char path[256];
 	const char *c;
 
@@ -29,6 +28,19 @@ int session_check_new(const char *name)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
 			return err("session name '%s': use letters, digits, '-' and '_'", name);
+	snprintf(path, sizeof(path), "%s/%s.session", SESSION_DIR, name);
+	if (!access(path, F_OK))
+		return err("session '%s' exists already: damon-bpf stop %s", name, name);
+	return 0;
+}
+
+int session_check_new(const char *name)
+{
+	struct statfs fs;
+	char path[256];
+
+	if (session_check_name(name))
+		return -1;
 	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
 		return err("no BPF filesystem at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf");
 	snprintf(path, sizeof(path), "%s/%s", PIN_ROOT, name);

@@ -13,7 +13,9 @@
 #define PIN_ROOT "/sys/fs/bpf/damon-bpf"
 #define SESSION_DIR "/run/damon-bpf"
 
-/* Refuses bad names and existing sessions; call before creating anything. */
+/* Refuses bad names and names of existing sessions. */
+int session_check_name(const char *name);
+/* The same, and checks bpffs for pinning; call before creating anything. */
 int session_check_new(const char *name);
 /* Pins r's maps and links, writes the session file; r's links are then disconnected. */
 int session_pin(const char *name, struct reporter *r, const struct damon_session *d,

@@ -231,3 +231,26 @@ def pinned_stats(path):
     """Per-CPU struct damon_bpf_stats of a pinned stats map, as bpftool prints them by name."""
     d = json.loads(run(["bpftool", "-j", "map", "dump", "pinned", path]).stdout)
     return [v["value"] for v in d[0]["formatted"]["values"]]
+
+
+def smaps_kb(pid, start, field):
+    """A field (e.g. "Swap", "Rss", "AnonHugePages") of the VMA of pid that starts at start."""
+    head = "%x-" % start
+    inside = False
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            if "-" in line.split(" ", 1)[0] and not line.startswith(field):
+                inside = line.startswith(head)
+            elif inside and line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def wait_for(cond, timeout, step=0.5):
+    """Polls cond() until it is true or timeout seconds passed; returns its last value."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= end:
+            return v
+        time.sleep(step)
