@@ -398,19 +398,11 @@ static int take_snapshot(struct session *s, double t)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sleeps until t (monotonic seconds) or a signal. */
 static void sleep_until(double t)
 {
 	while (!exiting) {
-		double left = t - now_s();
+		double left = t - monotonic_s();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -573,7 +565,7 @@ int cmd_monitor(int argc, char **argv)
 	if (a.record && !(s.rec = record_create(a.record, &s.si)))
 		goto out;
 
-	start = now_s();
+	start = monotonic_s();
 	end = a.duration_us ? start + a.duration_us / 1e6 : 0;
 	next = start;
 	while (!exiting) {
@@ -588,13 +580,13 @@ int cmd_monitor(int argc, char **argv)
 			ret = 0;
 			goto out;
 		}
-		if (take_snapshot(&s, now_s() - start))
+		if (take_snapshot(&s, monotonic_s() - start))
 			goto out;
 		s.nsnap++;
 		view_print(stdout, &s.si, &s.snap, &a.view);
 		if (s.rec && record_write(s.rec, &s.si, &s.snap))
 			goto out;
-		if (end && now_s() >= end - 1e-3)
+		if (end && monotonic_s() >= end - 1e-3)
 			break;
 		if (s.si.mode == MODE_FALLBACK) {
 			bool alive = false;

@@ -451,14 +451,6 @@ static uint64_t vm_swap_kb(int pid)
 	return strtoull(p + 7, NULL, 10);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int cmd_reclaim(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc };
@@ -503,13 +495,13 @@ int cmd_reclaim(int argc, char **argv)
 	info("damon-bpf: reclaim session '%s': %d target(s); change with --add/--remove", a.name,
 	     n);
 
-	start = now_s();
+	start = monotonic_s();
 	end = a.duration_us ? start + a.duration_us / 1e6 : 0;
 	while (!exiting) {
-		double next = now_s() + a.interval_us / 1e6;
+		double next = monotonic_s() + a.interval_us / 1e6;
 		int alive = 0;
 
-		while (!exiting && now_s() < next && !(end && now_s() >= end))
+		while (!exiting && monotonic_s() < next && !(end && monotonic_s() >= end))
 			usleep(20000);
 		if (exiting)
 			break;
@@ -555,9 +547,9 @@ int cmd_reclaim(int argc, char **argv)
 		}
 		unlock_session(&lock);
 		if (a.json)
-			printf("{\"time\": %.3f, \"targets\": [", now_s() - start);
+			printf("{\"time\": %.3f, \"targets\": [", monotonic_s() - start);
 		else
-			printf("\nt=%.1fs  %-8s %14s %14s %10s %12s\n", now_s() - start, "PID",
+			printf("\nt=%.1fs  %-8s %14s %14s %10s %12s\n", monotonic_s() - start, "PID",
 			       "TRIED", "PAGED OUT", "QUOTA HIT", "VmSwap");
 		for (i = 0; i < n; i++) {
 			char t[32], ap[32], sw[32];
@@ -583,7 +575,7 @@ int cmd_reclaim(int argc, char **argv)
 		if (a.json)
 			printf("]}\n");
 		fflush(stdout);
-		if (end && now_s() >= end)
+		if (end && monotonic_s() >= end)
 			break;
 	}
 	ret = 0;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -81,50 +82,58 @@ static int split_unit(const char *s, unsigned long long *num, const char **unit)
 	return 0;
 }
 
-int parse_duration_us(const char *s, uint64_t *out)
+struct unit {
+	const char *name;
+	uint64_t mult;
+};
+
+/* A number with one of the units (the empty name: no unit); refuses overflow. */
+static int parse_with_units(const char *s, const struct unit *units, size_t nr, uint64_t *out)
 {
-	static const struct { const char *name; uint64_t us; } units[] = {
-		{ "", 1 }, { "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
-		{ "m", 60000000 }, { "min", 60000000 }, { "h", 3600000000ULL },
-	};
 	unsigned long long n;
 	const char *unit;
 	size_t i;
 
 	if (split_unit(s, &n, &unit))
 		return -1;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
+	for (i = 0; i < nr; i++) {
 		if (strcmp(unit, units[i].name))
 			continue;
-		if (n > UINT64_MAX / units[i].us)
+		if (n > UINT64_MAX / units[i].mult)
 			return -1;
-		*out = n * units[i].us;
+		*out = n * units[i].mult;
 		return 0;
 	}
 	return -1;
 }
 
+int parse_duration_us(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "us", 1 }, { "ms", 1000 }, { "s", 1000000 },
+		{ "m", 60000000 }, { "min", 60000000 }, { "h", 3600000000ULL },
+	};
+
+	return parse_with_units(s, units, ARRAY_SIZE(units), out);
+}
+
 int parse_bytes(const char *s, uint64_t *out)
 {
-	static const struct { const char *name; int shift; } units[] = {
-		{ "", 0 }, { "B", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
-		{ "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 }, { "K", 1ULL << 10 }, { "KiB", 1ULL << 10 },
+		{ "M", 1ULL << 20 }, { "MiB", 1ULL << 20 }, { "G", 1ULL << 30 },
+		{ "GiB", 1ULL << 30 }, { "T", 1ULL << 40 }, { "TiB", 1ULL << 40 },
 	};
-	unsigned long long n;
-	const char *unit;
-	size_t i;
 
-	if (split_unit(s, &n, &unit))
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(unit, units[i].name))
-			continue;
-		if (units[i].shift && n > (UINT64_MAX >> units[i].shift))
-			return -1;
-		*out = (uint64_t)n << units[i].shift;
-		return 0;
-	}
-	return -1;
+	return parse_with_units(s, units, ARRAY_SIZE(units), out);
+}
+
+double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int parse_cpulist(const char *s, uint8_t *mask, int max_cpus)

@@ -32,6 +32,8 @@ void format_cpulist(const uint8_t *mask, int max_cpus, char *buf, size_t len);
 /* Online CPUs from /sys/devices/system/cpu/online into mask; returns the count or -1. */
 int online_cpus(uint8_t *mask, int max_cpus);
 void format_bytes(uint64_t bytes, char *buf, size_t len);
+/* CLOCK_MONOTONIC in seconds. */
+double monotonic_s(void);
 
 void install_signal_handlers(void);
 int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args);
