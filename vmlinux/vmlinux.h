@@ -722,6 +722,8 @@ struct mempolicy;
 
 struct numa_group;
 
+struct rseq;
+
 struct pipe_inode_info;
 
 struct kunit;
@@ -910,6 +912,15 @@ struct task_struct {
 	long unsigned int total_numa_faults;
 	long unsigned int numa_faults_locality[3];
 	long unsigned int numa_pages_migrated;
+	struct rseq *rseq;
+	u32 rseq_len;
+	u32 rseq_sig;
+	long unsigned int rseq_event_mask;
+	int mm_cid;
+	int last_mm_cid;
+	int migrate_from_cpu;
+	int mm_cid_active;
+	struct callback_head cid_work;
 	struct tlbflush_unmap_batch tlb_ubc;
 	struct pipe_inode_info *splice_pipe;
 	struct page_frag task_frag;
@@ -944,6 +955,7 @@ struct task_struct {
 	struct llist_head kretprobe_instances;
 	struct llist_head rethooks;
 	struct callback_head l1d_flush_kill;
+	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -2082,6 +2094,16 @@ struct k_sigaction {
 	struct sigaction sa;
 };
 
+struct rseq {
+	__u32 cpu_id_start;
+	__u32 cpu_id;
+	__u64 rseq_cs;
+	__u32 flags;
+	__u32 node_id;
+	__u32 mm_cid;
+	char end[0];
+};
+
 typedef struct {
 	seqcount_spinlock_t seqcount;
 	spinlock_t lock;
@@ -2182,6 +2204,8 @@ struct work_struct {
 	work_func_t func;
 };
 
+struct mm_cid;
+
 struct linux_binfmt;
 
 struct kioctx_table;
@@ -2203,7 +2227,10 @@ struct mm_struct {
 		long unsigned int mmap_legacy_base;
 		long unsigned int task_size;
 		pgd_t *pgd;
+		atomic_t membarrier_state;
 		atomic_t mm_users;
+		struct mm_cid *pcpu_cid;
+		long unsigned int mm_cid_next_scan;
 		atomic_long_t pgtables_bytes;
 		int map_count;
 		spinlock_t page_table_lock;
@@ -2250,6 +2277,12 @@ struct mm_struct {
 		atomic_t tlb_flush_batched;
 		struct uprobes_state uprobes_state;
 		struct work_struct async_put_work;
+		long: 64;
+		long: 64;
+		long: 64;
+		long: 64;
+		long: 64;
+		long: 64;
 	};
 	long unsigned int cpu_bitmap[0];
 };
@@ -3296,6 +3329,11 @@ struct vm_operations_struct {
 	struct page * (*find_special_page)(struct vm_area_struct *, long unsigned int);
 };
 
+struct mm_cid {
+	u64 time;
+	int cid;
+};
+
 struct linux_binprm;
 
 struct linux_binfmt {
@@ -3781,6 +3819,7 @@ struct inode {
 	atomic_t i_count;
 	atomic_t i_dio_count;
 	atomic_t i_writecount;
+	atomic_t i_readcount;
 	union {
 		const struct file_operations *i_fop;
 		void (*free_inode)(struct inode *);
@@ -5731,26 +5770,14 @@ struct icmp_mib;
 
 struct icmpmsg_mib;
 
-struct icmpv6_mib;
-
-struct icmpv6msg_mib;
-
-struct proc_dir_entry;
-
 struct netns_mib {
 	struct ipstats_mib *ip_statistics;
-	struct ipstats_mib *ipv6_statistics;
 	struct tcp_mib *tcp_statistics;
 	struct linux_mib *net_statistics;
 	struct udp_mib *udp_statistics;
-	struct udp_mib *udp_stats_in6;
 	struct udp_mib *udplite_statistics;
-	struct udp_mib *udplite_stats_in6;
 	struct icmp_mib *icmp_statistics;
 	struct icmpmsg_mib *icmpmsg_statistics;
-	struct icmpv6_mib *icmpv6_statistics;
-	struct icmpv6msg_mib *icmpv6msg_statistics;
-	struct proc_dir_entry *proc_net_devsnmp6;
 };
 
 struct netns_packet {
@@ -5993,140 +6020,6 @@ struct netns_ipv4 {
 	long: 64;
 };
 
-struct dst_entry;
-
-struct net_device;
-
-struct sk_buff;
-
-struct neighbour;
-
-struct dst_ops {
-	short unsigned int family;
-	unsigned int gc_thresh;
-	void (*gc)(struct dst_ops *);
-	struct dst_entry * (*check)(struct dst_entry *, __u32);
-	unsigned int (*default_advmss)(const struct dst_entry *);
-	unsigned int (*mtu)(const struct dst_entry *);
-	u32 * (*cow_metrics)(struct dst_entry *, long unsigned int);
-	void (*destroy)(struct dst_entry *);
-	void (*ifdown)(struct dst_entry *, struct net_device *);
-	void (*negative_advice)(struct sock *, struct dst_entry *);
-	void (*link_failure)(struct sk_buff *);
-	void (*update_pmtu)(struct dst_entry *, struct sock *, struct sk_buff *, u32, bool);
-	void (*redirect)(struct dst_entry *, struct sock *, struct sk_buff *);
-	int (*local_out)(struct net *, struct sock *, struct sk_buff *);
-	struct neighbour * (*neigh_lookup)(const struct dst_entry *, struct sk_buff *, const void *);
-	void (*confirm_neigh)(const struct dst_entry *, const void *);
-	struct kmem_cache *kmem_cachep;
-	struct percpu_counter pcpuc_entries;
-	long: 64;
-	long: 64;
-	long: 64;
-};
-
-struct netns_sysctl_ipv6 {
-	struct ctl_table_header *hdr;
-	struct ctl_table_header *route_hdr;
-	struct ctl_table_header *icmp_hdr;
-	struct ctl_table_header *frags_hdr;
-	struct ctl_table_header *xfrm6_hdr;
-	int flush_delay;
-	int ip6_rt_max_size;
-	int ip6_rt_gc_min_interval;
-	int ip6_rt_gc_timeout;
-	int ip6_rt_gc_interval;
-	int ip6_rt_gc_elasticity;
-	int ip6_rt_mtu_expires;
-	int ip6_rt_min_advmss;
-	u32 multipath_hash_fields;
-	u8 multipath_hash_policy;
-	u8 bindv6only;
-	u8 flowlabel_consistency;
-	u8 auto_flowlabels;
-	int icmpv6_time;
-	u8 icmpv6_echo_ignore_all;
-	u8 icmpv6_echo_ignore_multicast;
-	u8 icmpv6_echo_ignore_anycast;
-	long unsigned int icmpv6_ratemask[4];
-	long unsigned int *icmpv6_ratemask_ptr;
-	u8 anycast_src_echo_reply;
-	u8 ip_nonlocal_bind;
-	u8 fwmark_reflect;
-	u8 flowlabel_state_ranges;
-	int idgen_retries;
-	int idgen_delay;
-	int flowlabel_reflect;
-	int max_dst_opts_cnt;
-	int max_hbh_opts_cnt;
-	int max_dst_opts_len;
-	int max_hbh_opts_len;
-	int seg6_flowlabel;
-	u32 ioam6_id;
-	u64 ioam6_id_wide;
-	u8 skip_notify_on_dev_down;
-	u8 fib_notify_on_flag_change;
-	u8 icmpv6_error_anycast_as_unicast;
-};
-
-struct ipv6_devconf;
-
-struct fib6_info;
-
-struct rt6_info;
-
-struct rt6_statistics;
-
-struct fib6_table;
-
-struct seg6_pernet_data;
-
-struct ioam6_pernet_data;
-
-struct netns_ipv6 {
-	struct dst_ops ip6_dst_ops;
-	struct netns_sysctl_ipv6 sysctl;
-	struct ipv6_devconf *devconf_all;
-	struct ipv6_devconf *devconf_dflt;
-	struct inet_peer_base *peers;
-	struct fqdir *fqdir;
-	struct fib6_info *fib6_null_entry;
-	struct rt6_info *ip6_null_entry;
-	struct rt6_statistics *rt6_stats;
-	struct timer_list ip6_fib_timer;
-	struct hlist_head *fib_table_hash;
-	struct fib6_table *fib6_main_tbl;
-	struct list_head fib6_walkers;
-	rwlock_t fib6_walker_lock;
-	spinlock_t fib6_gc_lock;
-	atomic_t ip6_rt_gc_expire;
-	long unsigned int ip6_rt_last_gc;
-	unsigned char flowlabel_has_excl;
-	struct sock *ndisc_sk;
-	struct sock *tcp_sk;
-	struct sock *igmp_sk;
-	struct sock *mc_autojoin_sk;
-	struct hlist_head *inet6_addr_lst;
-	spinlock_t addrconf_hash_lock;
-	struct delayed_work addr_chk_work;
-	atomic_t dev_addr_genid;
-	atomic_t fib6_sernum;
-	struct seg6_pernet_data *seg6_data;
-	struct fib_notifier_ops *notifier_ops;
-	struct fib_notifier_ops *ip6mr_notifier_ops;
-	unsigned int ipmr_seq;
-	struct {
-		struct hlist_head head;
-		spinlock_t lock;
-		u32 seq;
-	} ip6addrlbl_table;
-	struct ioam6_pernet_data *ioam6_data;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-};
-
 struct bpf_prog_array;
 
 struct netns_bpf {
@@ -6135,7 +6028,11 @@ struct netns_bpf {
 	struct list_head links[2];
 };
 
+struct proc_dir_entry;
+
 struct uevent_sock;
+
+struct net_device;
 
 struct net_generic;
 
@@ -6179,10 +6076,7 @@ struct net {
 	long: 64;
 	long: 64;
 	long: 64;
-	long: 64;
-	long: 64;
 	struct netns_ipv4 ipv4;
-	struct netns_ipv6 ipv6;
 	struct net_generic *gen;
 	struct netns_bpf bpf;
 	u64 net_cookie;
@@ -7657,197 +7551,6 @@ struct bpf_prog_array {
 	struct bpf_prog_array_item items[0];
 };
 
-typedef unsigned int sk_buff_data_t;
-
-struct sk_buff {
-	union {
-		struct {
-			struct sk_buff *next;
-			struct sk_buff *prev;
-			union {
-				struct net_device *dev;
-				long unsigned int dev_scratch;
-			};
-		};
-		struct rb_node rbnode;
-		struct list_head list;
-		struct llist_node ll_node;
-	};
-	struct sock *sk;
-	union {
-		ktime_t tstamp;
-		u64 skb_mstamp_ns;
-	};
-	char cb[48];
-	union {
-		struct {
-			long unsigned int _skb_refdst;
-			void (*destructor)(struct sk_buff *);
-		};
-		struct list_head tcp_tsorted_anchor;
-		long unsigned int _sk_redir;
-	};
-	unsigned int len;
-	unsigned int data_len;
-	__u16 mac_len;
-	__u16 hdr_len;
-	__u16 queue_mapping;
-	__u8 __cloned_offset[0];
-	__u8 cloned: 1;
-	__u8 nohdr: 1;
-	__u8 fclone: 2;
-	__u8 peeked: 1;
-	__u8 head_frag: 1;
-	__u8 pfmemalloc: 1;
-	__u8 pp_recycle: 1;
-	union {
-		struct {
-			__u8 __pkt_type_offset[0];
-			__u8 pkt_type: 3;
-			__u8 ignore_df: 1;
-			__u8 dst_pending_confirm: 1;
-			__u8 ip_summed: 2;
-			__u8 ooo_okay: 1;
-			__u8 __mono_tc_offset[0];
-			__u8 tstamp_type: 2;
-			__u8 tc_at_ingress: 1;
-			__u8 tc_skip_classify: 1;
-			__u8 remcsum_offload: 1;
-			__u8 csum_complete_sw: 1;
-			__u8 csum_level: 2;
-			__u8 inner_protocol_type: 1;
-			__u8 l4_hash: 1;
-			__u8 sw_hash: 1;
-			__u8 wifi_acked_valid: 1;
-			__u8 wifi_acked: 1;
-			__u8 no_fcs: 1;
-			__u8 encapsulation: 1;
-			__u8 encap_hdr_csum: 1;
-			__u8 csum_valid: 1;
-			__u8 ndisc_nodetype: 2;
-			__u8 redirected: 1;
-			__u8 nf_skip_egress: 1;
-			__u8 slow_gro: 1;
-			__u8 unreadable: 1;
-			int: 1;
-			__u8 tc_depth: 2;
-			__u16 tc_index;
-			u16 alloc_cpu;
-			union {
-				__wsum csum;
-				struct {
-					__u16 csum_start;
-					__u16 csum_offset;
-				};
-			};
-			__u32 priority;
-			int skb_iif;
-			__u32 hash;
-			union {
-				u32 vlan_all;
-				struct {
-					__be16 vlan_proto;
-					__u16 vlan_tci;
-				};
-			};
-			union {
-				unsigned int napi_id;
-				unsigned int sender_cpu;
-			};
-			union {
-				__u32 mark;
-				__u32 reserved_tailroom;
-			};
-			union {
-				__be16 inner_protocol;
-				__u8 inner_ipproto;
-			};
-			__u16 inner_transport_header;
-			__u16 inner_network_header;
-			__u16 inner_mac_header;
-			__be16 protocol;
-			__u16 transport_header;
-			__u16 network_header;
-			__u16 mac_header;
-		};
-		struct {
-			__u8 __pkt_type_offset[0];
-			__u8 pkt_type: 3;
-			__u8 ignore_df: 1;
-			__u8 dst_pending_confirm: 1;
-			__u8 ip_summed: 2;
-			__u8 ooo_okay: 1;
-			__u8 __mono_tc_offset[0];
-			__u8 tstamp_type: 2;
-			__u8 tc_at_ingress: 1;
-			__u8 tc_skip_classify: 1;
-			__u8 remcsum_offload: 1;
-			__u8 csum_complete_sw: 1;
-			__u8 csum_level: 2;
-			__u8 inner_protocol_type: 1;
-			__u8 l4_hash: 1;
-			__u8 sw_hash: 1;
-			__u8 wifi_acked_valid: 1;
-			__u8 wifi_acked: 1;
-			__u8 no_fcs: 1;
-			__u8 encapsulation: 1;
-			__u8 encap_hdr_csum: 1;
-			__u8 csum_valid: 1;
-			__u8 ndisc_nodetype: 2;
-			__u8 redirected: 1;
-			__u8 nf_skip_egress: 1;
-			__u8 slow_gro: 1;
-			__u8 unreadable: 1;
-			int: 1;
-			__u8 tc_depth: 2;
-			__u16 tc_index;
-			u16 alloc_cpu;
-			union {
-				__wsum csum;
-				struct {
-					__u16 csum_start;
-					__u16 csum_offset;
-				};
-			};
-			__u32 priority;
-			int skb_iif;
-			__u32 hash;
-			union {
-				u32 vlan_all;
-				struct {
-					__be16 vlan_proto;
-					__u16 vlan_tci;
-				};
-			};
-			union {
-				unsigned int napi_id;
-				unsigned int sender_cpu;
-			};
-			union {
-				__u32 mark;
-				__u32 reserved_tailroom;
-			};
-			union {
-				__be16 inner_protocol;
-				__u8 inner_ipproto;
-			};
-			__u16 inner_transport_header;
-			__u16 inner_network_header;
-			__u16 inner_mac_header;
-			__be16 protocol;
-			__u16 transport_header;
-			__u16 network_header;
-			__u16 mac_header;
-		} headers;
-	};
-	sk_buff_data_t tail;
-	sk_buff_data_t end;
-	unsigned char *head;
-	unsigned char *data;
-	unsigned int truesize;
-	refcount_t users;
-};
-
 struct perf_callchain_entry {
 	__u64 nr;
 	__u64 ip[0];
@@ -8746,14 +8449,6 @@ struct icmpmsg_mib {
 	atomic_long_t mibs[512];
 };
 
-struct icmpv6_mib {
-	long unsigned int mibs[7];
-};
-
-struct icmpv6msg_mib {
-	atomic_long_t mibs[512];
-};
-
 struct tcp_mib {
 	long unsigned int mibs[16];
 };
@@ -8824,6 +8519,8 @@ struct frag_v6_compare_key {
 	u32 iif;
 };
 
+struct sk_buff;
+
 struct inet_frag_queue {
 	struct rhash_head node;
 	union {
@@ -8846,6 +8543,193 @@ struct inet_frag_queue {
 	struct callback_head rcu;
 };
 
+typedef unsigned int sk_buff_data_t;
+
+struct sk_buff {
+	union {
+		struct {
+			struct sk_buff *next;
+			struct sk_buff *prev;
+			union {
+				struct net_device *dev;
+				long unsigned int dev_scratch;
+			};
+		};
+		struct rb_node rbnode;
+		struct list_head list;
+		struct llist_node ll_node;
+	};
+	struct sock *sk;
+	union {
+		ktime_t tstamp;
+		u64 skb_mstamp_ns;
+	};
+	char cb[48];
+	union {
+		struct {
+			long unsigned int _skb_refdst;
+			void (*destructor)(struct sk_buff *);
+		};
+		struct list_head tcp_tsorted_anchor;
+		long unsigned int _sk_redir;
+	};
+	unsigned int len;
+	unsigned int data_len;
+	__u16 mac_len;
+	__u16 hdr_len;
+	__u16 queue_mapping;
+	__u8 __cloned_offset[0];
+	__u8 cloned: 1;
+	__u8 nohdr: 1;
+	__u8 fclone: 2;
+	__u8 peeked: 1;
+	__u8 head_frag: 1;
+	__u8 pfmemalloc: 1;
+	__u8 pp_recycle: 1;
+	union {
+		struct {
+			__u8 __pkt_type_offset[0];
+			__u8 pkt_type: 3;
+			__u8 ignore_df: 1;
+			__u8 dst_pending_confirm: 1;
+			__u8 ip_summed: 2;
+			__u8 ooo_okay: 1;
+			__u8 __mono_tc_offset[0];
+			__u8 tstamp_type: 2;
+			__u8 tc_at_ingress: 1;
+			__u8 tc_skip_classify: 1;
+			__u8 remcsum_offload: 1;
+			__u8 csum_complete_sw: 1;
+			__u8 csum_level: 2;
+			__u8 inner_protocol_type: 1;
+			__u8 l4_hash: 1;
+			__u8 sw_hash: 1;
+			__u8 wifi_acked_valid: 1;
+			__u8 wifi_acked: 1;
+			__u8 no_fcs: 1;
+			__u8 encapsulation: 1;
+			__u8 encap_hdr_csum: 1;
+			__u8 csum_valid: 1;
+			__u8 redirected: 1;
+			__u8 nf_skip_egress: 1;
+			__u8 slow_gro: 1;
+			__u8 unreadable: 1;
+			__u8 tc_depth: 2;
+			__u16 tc_index;
+			u16 alloc_cpu;
+			union {
+				__wsum csum;
+				struct {
+					__u16 csum_start;
+					__u16 csum_offset;
+				};
+			};
+			__u32 priority;
+			int skb_iif;
+			__u32 hash;
+			union {
+				u32 vlan_all;
+				struct {
+					__be16 vlan_proto;
+					__u16 vlan_tci;
+				};
+			};
+			union {
+				unsigned int napi_id;
+				unsigned int sender_cpu;
+			};
+			union {
+				__u32 mark;
+				__u32 reserved_tailroom;
+			};
+			union {
+				__be16 inner_protocol;
+				__u8 inner_ipproto;
+			};
+			__u16 inner_transport_header;
+			__u16 inner_network_header;
+			__u16 inner_mac_header;
+			__be16 protocol;
+			__u16 transport_header;
+			__u16 network_header;
+			__u16 mac_header;
+		};
+		struct {
+			__u8 __pkt_type_offset[0];
+			__u8 pkt_type: 3;
+			__u8 ignore_df: 1;
+			__u8 dst_pending_confirm: 1;
+			__u8 ip_summed: 2;
+			__u8 ooo_okay: 1;
+			__u8 __mono_tc_offset[0];
+			__u8 tstamp_type: 2;
+			__u8 tc_at_ingress: 1;
+			__u8 tc_skip_classify: 1;
+			__u8 remcsum_offload: 1;
+			__u8 csum_complete_sw: 1;
+			__u8 csum_level: 2;
+			__u8 inner_protocol_type: 1;
+			__u8 l4_hash: 1;
+			__u8 sw_hash: 1;
+			__u8 wifi_acked_valid: 1;
+			__u8 wifi_acked: 1;
+			__u8 no_fcs: 1;
+			__u8 encapsulation: 1;
+			__u8 encap_hdr_csum: 1;
+			__u8 csum_valid: 1;
+			__u8 redirected: 1;
+			__u8 nf_skip_egress: 1;
+			__u8 slow_gro: 1;
+			__u8 unreadable: 1;
+			__u8 tc_depth: 2;
+			__u16 tc_index;
+			u16 alloc_cpu;
+			union {
+				__wsum csum;
+				struct {
+					__u16 csum_start;
+					__u16 csum_offset;
+				};
+			};
+			__u32 priority;
+			int skb_iif;
+			__u32 hash;
+			union {
+				u32 vlan_all;
+				struct {
+					__be16 vlan_proto;
+					__u16 vlan_tci;
+				};
+			};
+			union {
+				unsigned int napi_id;
+				unsigned int sender_cpu;
+			};
+			union {
+				__u32 mark;
+				__u32 reserved_tailroom;
+			};
+			union {
+				__be16 inner_protocol;
+				__u8 inner_ipproto;
+			};
+			__u16 inner_transport_header;
+			__u16 inner_network_header;
+			__u16 inner_mac_header;
+			__be16 protocol;
+			__u16 transport_header;
+			__u16 network_header;
+			__u16 mac_header;
+		} headers;
+	};
+	sk_buff_data_t tail;
+	sk_buff_data_t end;
+	unsigned char *head;
+	unsigned char *data;
+	unsigned int truesize;
+	refcount_t users;
+};
+
 enum tcp_ca_event {
 	CA_EVENT_TX_START = 0,
 	CA_EVENT_CWND_RESTART = 1,
@@ -8855,11 +8739,11 @@ enum tcp_ca_event {
 	CA_EVENT_ECN_IS_CE = 5,
 };
 
+union tcp_cc_info;
+
 struct ack_sample;
 
 struct rate_sample;
-
-union tcp_cc_info;
 
 struct tcp_congestion_ops {
 	u32 (*ssthresh)(struct sock *);
@@ -8885,44 +8769,6 @@ struct tcp_congestion_ops {
 	long: 64;
 	long: 64;
 	long: 64;
-};
-
-typedef struct {
-	atomic_t refcnt;
-} rcuref_t;
-
-typedef struct {} netdevice_tracker;
-
-struct uncached_list;
-
-struct lwtunnel_state;
-
-struct dst_entry {
-	union {
-		struct net_device *dev;
-		struct net_device *dev_rcu;
-	};
-	struct dst_ops *ops;
-	long unsigned int _metrics;
-	long unsigned int expires;
-	void *__pad1;
-	int (*input)(struct sk_buff *);
-	int (*output)(struct net *, struct sock *, struct sk_buff *);
-	short unsigned int flags;
-	short int obsolete;
-	short unsigned int header_len;
-	short unsigned int trailer_len;
-	rcuref_t __rcuref;
-	int __use;
-	long unsigned int lastuse;
-	struct callback_head callback_head;
-	short int error;
-	short int __pad;
-	__u32 tclassid;
-	netdevice_tracker dev_tracker;
-	struct list_head rt_uncached;
-	struct uncached_list *rt_uncached_list;
-	struct lwtunnel_state *lwtstate;
 };
 
 enum nf_inet_hooks {
@@ -9067,6 +8913,10 @@ enum {
 
 typedef unsigned int slab_flags_t;
 
+typedef struct {
+	atomic_t refcnt;
+} rcuref_t;
+
 struct fs_struct {
 	int users;
 	spinlock_t lock;
@@ -9122,8 +8972,6 @@ struct sock_common {
 	};
 	struct proto *skc_prot;
 	possible_net_t skc_net;
-	struct in6_addr skc_v6_daddr;
-	struct in6_addr skc_v6_rcv_saddr;
 	atomic64_t skc_cookie;
 	union {
 		long unsigned int skc_flags;
@@ -9179,6 +9027,8 @@ typedef u64 netdev_features_t;
 struct sock_cgroup_data {};
 
 typedef struct {} netns_tracker;
+
+struct dst_entry;
 
 struct sk_filter;
 
@@ -9773,6 +9623,8 @@ struct bpf_xdp_entity {
 	struct bpf_xdp_link *link;
 };
 
+typedef struct {} netdevice_tracker;
+
 struct net_device_ops;
 
 struct header_ops;
@@ -9804,8 +9656,6 @@ struct xsk_tx_metadata_ops;
 struct net_device_core_stats;
 
 struct ethtool_ops;
-
-struct ndisc_ops;
 
 struct in_device;
 
@@ -9927,7 +9777,6 @@ struct net_device {
 	atomic_t carrier_up_count;
 	atomic_t carrier_down_count;
 	const struct ethtool_ops *ethtool_ops;
-	const struct ndisc_ops *ndisc_ops;
 	unsigned int operstate;
 	unsigned char link_mode;
 	unsigned char if_port;
@@ -10020,6 +9869,7 @@ struct net_device {
 	long: 64;
 	long: 64;
 	long: 64;
+	long: 64;
 	u8 priv[0];
 };
 
@@ -10088,6 +9938,64 @@ struct fib_notifier_ops {
 	int (*fib_dump)(struct net *, struct notifier_block *, struct netlink_ext_ack *);
 	struct module *owner;
 	struct callback_head rcu;
+};
+
+struct neighbour;
+
+struct dst_ops {
+	short unsigned int family;
+	unsigned int gc_thresh;
+	void (*gc)(struct dst_ops *);
+	struct dst_entry * (*check)(struct dst_entry *, __u32);
+	unsigned int (*default_advmss)(const struct dst_entry *);
+	unsigned int (*mtu)(const struct dst_entry *);
+	u32 * (*cow_metrics)(struct dst_entry *, long unsigned int);
+	void (*destroy)(struct dst_entry *);
+	void (*ifdown)(struct dst_entry *, struct net_device *);
+	void (*negative_advice)(struct sock *, struct dst_entry *);
+	void (*link_failure)(struct sk_buff *);
+	void (*update_pmtu)(struct dst_entry *, struct sock *, struct sk_buff *, u32, bool);
+	void (*redirect)(struct dst_entry *, struct sock *, struct sk_buff *);
+	int (*local_out)(struct net *, struct sock *, struct sk_buff *);
+	struct neighbour * (*neigh_lookup)(const struct dst_entry *, struct sk_buff *, const void *);
+	void (*confirm_neigh)(const struct dst_entry *, const void *);
+	struct kmem_cache *kmem_cachep;
+	struct percpu_counter pcpuc_entries;
+	long: 64;
+	long: 64;
+	long: 64;
+};
+
+struct uncached_list;
+
+struct lwtunnel_state;
+
+struct dst_entry {
+	union {
+		struct net_device *dev;
+		struct net_device *dev_rcu;
+	};
+	struct dst_ops *ops;
+	long unsigned int _metrics;
+	long unsigned int expires;
+	void *__pad1;
+	int (*input)(struct sk_buff *);
+	int (*output)(struct net *, struct sock *, struct sk_buff *);
+	short unsigned int flags;
+	short int obsolete;
+	short unsigned int header_len;
+	short unsigned int trailer_len;
+	rcuref_t __rcuref;
+	int __use;
+	long unsigned int lastuse;
+	struct callback_head callback_head;
+	short int error;
+	short int __pad;
+	__u32 tclassid;
+	netdevice_tracker dev_tracker;
+	struct list_head rt_uncached;
+	struct uncached_list *rt_uncached_list;
+	struct lwtunnel_state *lwtstate;
 };
 
 struct hh_cache {
@@ -11203,20 +11111,6 @@ struct ethtool_ops {
 	void (*get_mm_stats)(struct net_device *, struct ethtool_mm_stats *);
 };
 
-struct nd_opt_hdr;
-
-struct ndisc_options;
-
-struct prefix_info;
-
-struct ndisc_ops {
-	int (*parse_options)(const struct net_device *, struct nd_opt_hdr *, struct ndisc_options *);
-	void (*update)(const struct net_device *, struct neighbour *, u32, u8, const struct ndisc_options *);
-	int (*opt_addr_space)(const struct net_device *, u8, struct neighbour *, u8 *, u8 **);
-	void (*fill_addr_option)(const struct net_device *, struct sk_buff *, u8, const u8 *);
-	void (*prefix_rcv_add_addr)(struct net *, struct net_device *, const struct prefix_info *, struct inet6_dev *, struct in6_addr *, int, u32, bool, bool, __u32, u32, bool);
-};
-
 struct rtnl_link_ops {
 	struct list_head list;
 	const char *kind;
@@ -11439,6 +11333,8 @@ enum {
 	TCP_MAX_STATES = 14,
 };
 
+struct raw_hashinfo;
+
 struct smc_hashinfo;
 
 struct sk_psock;
@@ -11446,8 +11342,6 @@ struct sk_psock;
 struct request_sock_ops;
 
 struct timewait_sock_ops;
-
-struct raw_hashinfo;
 
 struct proto {
 	void (*close)(struct sock *, long int);
@@ -11626,6 +11520,8 @@ struct ifmcaddr6 {
 	long unsigned int mca_tstamp;
 	struct callback_head rcu;
 };
+
+struct fib6_info;
 
 struct ifacaddr6 {
 	struct in6_addr aca_addr;
@@ -12255,6 +12151,12 @@ struct cpuinfo_x86 {
 	unsigned int initialized: 1;
 };
 
+enum rseq_cs_flags_bit {
+	RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT_BIT = 0,
+	RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL_BIT = 1,
+	RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE_BIT = 2,
+};
+
 enum fixed_addresses {
 	VSYSCALL_PAGE = 511,
 	FIX_DBGP_BASE = 512,
@@ -12266,6 +12168,12 @@ enum fixed_addresses {
 	FIX_BTMAP_END = 1024,
 	FIX_BTMAP_BEGIN = 1535,
 	__end_of_fixed_addresses = 1536,
+};
+
+enum rseq_event_mask_bits {
+	RSEQ_EVENT_PREEMPT_BIT = 0,
+	RSEQ_EVENT_SIGNAL_BIT = 1,
+	RSEQ_EVENT_MIGRATE_BIT = 2,
 };
 
 enum x86_pf_error_code {
@@ -19303,6 +19211,109 @@ enum mthp_stat_item {
 	__MTHP_STAT_COUNT = 13,
 };
 
+enum vm_event_item {
+	PGPGIN = 0,
+	PGPGOUT = 1,
+	PSWPIN = 2,
+	PSWPOUT = 3,
+	PGALLOC_DMA32 = 4,
+	PGALLOC_NORMAL = 5,
+	PGALLOC_MOVABLE = 6,
+	ALLOCSTALL_DMA32 = 7,
+	ALLOCSTALL_NORMAL = 8,
+	ALLOCSTALL_MOVABLE = 9,
+	PGSCAN_SKIP_DMA32 = 10,
+	PGSCAN_SKIP_NORMAL = 11,
+	PGSCAN_SKIP_MOVABLE = 12,
+	PGFREE = 13,
+	PGACTIVATE = 14,
+	PGDEACTIVATE = 15,
+	PGLAZYFREE = 16,
+	PGFAULT = 17,
+	PGMAJFAULT = 18,
+	PGLAZYFREED = 19,
+	PGREFILL = 20,
+	PGREUSE = 21,
+	PGSTEAL_KSWAPD = 22,
+	PGSTEAL_DIRECT = 23,
+	PGSTEAL_KHUGEPAGED = 24,
+	PGSCAN_KSWAPD = 25,
+	PGSCAN_DIRECT = 26,
+	PGSCAN_KHUGEPAGED = 27,
+	PGSCAN_DIRECT_THROTTLE = 28,
+	PGSCAN_ANON = 29,
+	PGSCAN_FILE = 30,
+	PGSTEAL_ANON = 31,
+	PGSTEAL_FILE = 32,
+	PGSCAN_ZONE_RECLAIM_SUCCESS = 33,
+	PGSCAN_ZONE_RECLAIM_FAILED = 34,
+	PGINODESTEAL = 35,
+	SLABS_SCANNED = 36,
+	KSWAPD_INODESTEAL = 37,
+	KSWAPD_LOW_WMARK_HIT_QUICKLY = 38,
+	KSWAPD_HIGH_WMARK_HIT_QUICKLY = 39,
+	PAGEOUTRUN = 40,
+	PGROTATED = 41,
+	DROP_PAGECACHE = 42,
+	DROP_SLAB = 43,
+	OOM_KILL = 44,
+	NUMA_PTE_UPDATES = 45,
+	NUMA_HUGE_PTE_UPDATES = 46,
+	NUMA_HINT_FAULTS = 47,
+	NUMA_HINT_FAULTS_LOCAL = 48,
+	NUMA_PAGE_MIGRATE = 49,
+	PGMIGRATE_SUCCESS = 50,
+	PGMIGRATE_FAIL = 51,
+	THP_MIGRATION_SUCCESS = 52,
+	THP_MIGRATION_FAIL = 53,
+	THP_MIGRATION_SPLIT = 54,
+	COMPACTMIGRATE_SCANNED = 55,
+	COMPACTFREE_SCANNED = 56,
+	COMPACTISOLATED = 57,
+	COMPACTSTALL = 58,
+	COMPACTFAIL = 59,
+	COMPACTSUCCESS = 60,
+	KCOMPACTD_WAKE = 61,
+	KCOMPACTD_MIGRATE_SCANNED = 62,
+	KCOMPACTD_FREE_SCANNED = 63,
+	UNEVICTABLE_PGCULLED = 64,
+	UNEVICTABLE_PGSCANNED = 65,
+	UNEVICTABLE_PGRESCUED = 66,
+	UNEVICTABLE_PGMLOCKED = 67,
+	UNEVICTABLE_PGMUNLOCKED = 68,
+	UNEVICTABLE_PGCLEARED = 69,
+	UNEVICTABLE_PGSTRANDED = 70,
+	THP_FAULT_ALLOC = 71,
+	THP_FAULT_FALLBACK = 72,
+	THP_FAULT_FALLBACK_CHARGE = 73,
+	THP_COLLAPSE_ALLOC = 74,
+	THP_COLLAPSE_ALLOC_FAILED = 75,
+	THP_FILE_ALLOC = 76,
+	THP_FILE_FALLBACK = 77,
+	THP_FILE_FALLBACK_CHARGE = 78,
+	THP_FILE_MAPPED = 79,
+	THP_SPLIT_PAGE = 80,
+	THP_SPLIT_PAGE_FAILED = 81,
+	THP_DEFERRED_SPLIT_PAGE = 82,
+	THP_UNDERUSED_SPLIT_PAGE = 83,
+	THP_SPLIT_PMD = 84,
+	THP_SCAN_EXCEED_NONE_PTE = 85,
+	THP_SCAN_EXCEED_SWAP_PTE = 86,
+	THP_SCAN_EXCEED_SHARED_PTE = 87,
+	THP_SPLIT_PUD = 88,
+	THP_ZERO_PAGE_ALLOC = 89,
+	THP_ZERO_PAGE_ALLOC_FAILED = 90,
+	THP_SWPOUT = 91,
+	THP_SWPOUT_FALLBACK = 92,
+	SWAP_RA = 93,
+	SWAP_RA_HIT = 94,
+	SWPIN_ZERO = 95,
+	SWPOUT_ZERO = 96,
+	DIRECT_MAP_LEVEL2_SPLIT = 97,
+	DIRECT_MAP_LEVEL3_SPLIT = 98,
+	NR_VM_EVENT_ITEMS = 99,
+};
+
 struct real_mode_header {
 	u32 text_start;
 	u32 ro_end;
@@ -19695,6 +19706,10 @@ enum which_selector {
 	FS = 0,
 	GS = 1,
 };
+
+typedef struct {
+	void *lock;
+} class_irq_t;
 
 struct ksignal {
 	struct k_sigaction ka;
@@ -21047,10 +21062,6 @@ struct bp_patching_desc {
 	int nr_entries;
 	atomic_t refs;
 };
-
-typedef struct {
-	void *lock;
-} class_irq_t;
 
 enum {
 	HW_BREAKPOINT_LEN_1 = 1,
@@ -24403,107 +24414,8 @@ struct exception_stacks {
 	char IST_top_guard[0];
 };
 
-enum vm_event_item {
-	PGPGIN = 0,
-	PGPGOUT = 1,
-	PSWPIN = 2,
-	PSWPOUT = 3,
-	PGALLOC_DMA32 = 4,
-	PGALLOC_NORMAL = 5,
-	PGALLOC_MOVABLE = 6,
-	ALLOCSTALL_DMA32 = 7,
-	ALLOCSTALL_NORMAL = 8,
-	ALLOCSTALL_MOVABLE = 9,
-	PGSCAN_SKIP_DMA32 = 10,
-	PGSCAN_SKIP_NORMAL = 11,
-	PGSCAN_SKIP_MOVABLE = 12,
-	PGFREE = 13,
-	PGACTIVATE = 14,
-	PGDEACTIVATE = 15,
-	PGLAZYFREE = 16,
-	PGFAULT = 17,
-	PGMAJFAULT = 18,
-	PGLAZYFREED = 19,
-	PGREFILL = 20,
-	PGREUSE = 21,
-	PGSTEAL_KSWAPD = 22,
-	PGSTEAL_DIRECT = 23,
-	PGSTEAL_KHUGEPAGED = 24,
-	PGSCAN_KSWAPD = 25,
-	PGSCAN_DIRECT = 26,
-	PGSCAN_KHUGEPAGED = 27,
-	PGSCAN_DIRECT_THROTTLE = 28,
-	PGSCAN_ANON = 29,
-	PGSCAN_FILE = 30,
-	PGSTEAL_ANON = 31,
-	PGSTEAL_FILE = 32,
-	PGSCAN_ZONE_RECLAIM_SUCCESS = 33,
-	PGSCAN_ZONE_RECLAIM_FAILED = 34,
-	PGINODESTEAL = 35,
-	SLABS_SCANNED = 36,
-	KSWAPD_INODESTEAL = 37,
-	KSWAPD_LOW_WMARK_HIT_QUICKLY = 38,
-	KSWAPD_HIGH_WMARK_HIT_QUICKLY = 39,
-	PAGEOUTRUN = 40,
-	PGROTATED = 41,
-	DROP_PAGECACHE = 42,
-	DROP_SLAB = 43,
-	OOM_KILL = 44,
-	NUMA_PTE_UPDATES = 45,
-	NUMA_HUGE_PTE_UPDATES = 46,
-	NUMA_HINT_FAULTS = 47,
-	NUMA_HINT_FAULTS_LOCAL = 48,
-	NUMA_PAGE_MIGRATE = 49,
-	PGMIGRATE_SUCCESS = 50,
-	PGMIGRATE_FAIL = 51,
-	THP_MIGRATION_SUCCESS = 52,
-	THP_MIGRATION_FAIL = 53,
-	THP_MIGRATION_SPLIT = 54,
-	COMPACTMIGRATE_SCANNED = 55,
-	COMPACTFREE_SCANNED = 56,
-	COMPACTISOLATED = 57,
-	COMPACTSTALL = 58,
-	COMPACTFAIL = 59,
-	COMPACTSUCCESS = 60,
-	KCOMPACTD_WAKE = 61,
-	KCOMPACTD_MIGRATE_SCANNED = 62,
-	KCOMPACTD_FREE_SCANNED = 63,
-	UNEVICTABLE_PGCULLED = 64,
-	UNEVICTABLE_PGSCANNED = 65,
-	UNEVICTABLE_PGRESCUED = 66,
-	UNEVICTABLE_PGMLOCKED = 67,
-	UNEVICTABLE_PGMUNLOCKED = 68,
-	UNEVICTABLE_PGCLEARED = 69,
-	UNEVICTABLE_PGSTRANDED = 70,
-	THP_FAULT_ALLOC = 71,
-	THP_FAULT_FALLBACK = 72,
-	THP_FAULT_FALLBACK_CHARGE = 73,
-	THP_COLLAPSE_ALLOC = 74,
-	THP_COLLAPSE_ALLOC_FAILED = 75,
-	THP_FILE_ALLOC = 76,
-	THP_FILE_FALLBACK = 77,
-	THP_FILE_FALLBACK_CHARGE = 78,
-	THP_FILE_MAPPED = 79,
-	THP_SPLIT_PAGE = 80,
-	THP_SPLIT_PAGE_FAILED = 81,
-	THP_DEFERRED_SPLIT_PAGE = 82,
-	THP_UNDERUSED_SPLIT_PAGE = 83,
-	THP_SPLIT_PMD = 84,
-	THP_SCAN_EXCEED_NONE_PTE = 85,
-	THP_SCAN_EXCEED_SWAP_PTE = 86,
-	THP_SCAN_EXCEED_SHARED_PTE = 87,
-	THP_SPLIT_PUD = 88,
-	THP_ZERO_PAGE_ALLOC = 89,
-	THP_ZERO_PAGE_ALLOC_FAILED = 90,
-	THP_SWPOUT = 91,
-	THP_SWPOUT_FALLBACK = 92,
-	SWAP_RA = 93,
-	SWAP_RA_HIT = 94,
-	SWPIN_ZERO = 95,
-	SWPOUT_ZERO = 96,
-	DIRECT_MAP_LEVEL2_SPLIT = 97,
-	DIRECT_MAP_LEVEL3_SPLIT = 98,
-	NR_VM_EVENT_ITEMS = 99,
+struct vm_event_state {
+	long unsigned int event[99];
 };
 
 struct cpa_data {
@@ -24760,6 +24672,11 @@ enum tk_offsets {
 	TK_OFFS_BOOT = 1,
 	TK_OFFS_TAI = 2,
 	TK_OFFS_MAX = 3,
+};
+
+enum mm_cid_state {
+	MM_CID_UNSET = 4294967295,
+	MM_CID_LAZY_PUT = 2147483648,
 };
 
 enum _slab_flag_bits {
@@ -25379,6 +25296,14 @@ struct ptrace_syscall_info {
 			__u32 ret_data;
 		} seccomp;
 	};
+};
+
+struct ptrace_rseq_configuration {
+	__u64 rseq_abi_pointer;
+	__u32 rseq_abi_size;
+	__u32 signature;
+	__u32 flags;
+	__u32 pad;
 };
 
 typedef long unsigned int old_sigset_t;
@@ -26421,6 +26346,7 @@ struct rq {
 	u64 clock_pelt_idle;
 	u64 clock_idle;
 	atomic_t nr_iowait;
+	int membarrier_state;
 	struct root_domain *rd;
 	struct sched_domain *sd;
 	long unsigned int cpu_capacity;
@@ -26463,6 +26389,17 @@ struct rnd_state {
 	__u32 s2;
 	__u32 s3;
 	__u32 s4;
+};
+
+enum {
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY = 1,
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED = 2,
+	MEMBARRIER_STATE_GLOBAL_EXPEDITED_READY = 4,
+	MEMBARRIER_STATE_GLOBAL_EXPEDITED = 8,
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY = 16,
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ_READY = 64,
+	MEMBARRIER_STATE_PRIVATE_EXPEDITED_RSEQ = 128,
 };
 
 struct sched_domain_attr {
@@ -26518,6 +26455,19 @@ struct kernel_cpustat {
 struct wake_q_head {
 	struct wake_q_node *first;
 	struct wake_q_node **lastp;
+};
+
+struct sched_attr {
+	__u32 size;
+	__u32 sched_policy;
+	__u64 sched_flags;
+	__s32 sched_nice;
+	__u32 sched_priority;
+	__u64 sched_runtime;
+	__u64 sched_deadline;
+	__u64 sched_period;
+	__u32 sched_util_min;
+	__u32 sched_util_max;
 };
 
 enum numa_vmaskip_reason {
@@ -27372,19 +27322,6 @@ enum tick_broadcast_state {
 	TICK_BROADCAST_ENTER = 1,
 };
 
-struct sched_attr {
-	__u32 size;
-	__u32 sched_policy;
-	__u64 sched_flags;
-	__s32 sched_nice;
-	__u32 sched_priority;
-	__u64 sched_runtime;
-	__u64 sched_deadline;
-	__u64 sched_period;
-	__u32 sched_util_min;
-	__u32 sched_util_max;
-};
-
 typedef struct {
 	struct task_struct *lock;
 	struct rq *rq;
@@ -27414,6 +27351,11 @@ struct swait_queue {
 	struct list_head task_list;
 };
 
+enum {
+	MEMBARRIER_FLAG_SYNC_CORE = 1,
+	MEMBARRIER_FLAG_RSEQ = 2,
+};
+
 enum tick_dep_bits {
 	TICK_DEP_BIT_POSIX_TIMER = 0,
 	TICK_DEP_BIT_PERF_EVENTS = 1,
@@ -27434,6 +27376,25 @@ struct governor_attr {
 	struct attribute attr;
 	ssize_t (*show)(struct gov_attr_set *, char *);
 	ssize_t (*store)(struct gov_attr_set *, const char *, size_t);
+};
+
+enum membarrier_cmd {
+	MEMBARRIER_CMD_QUERY = 0,
+	MEMBARRIER_CMD_GLOBAL = 1,
+	MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+	MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED = 16,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE = 64,
+	MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ = 128,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ = 256,
+	MEMBARRIER_CMD_GET_REGISTRATIONS = 512,
+	MEMBARRIER_CMD_SHARED = 1,
+};
+
+enum membarrier_cmd_flag {
+	MEMBARRIER_CMD_FLAG_CPU = 1,
 };
 
 struct sched_clock_data {
@@ -27669,6 +27630,13 @@ struct miscdevice {
 	const struct attribute_group **groups;
 	const char *nodename;
 	umode_t mode;
+};
+
+struct sysrq_key_op {
+	void (* const handler)(u8);
+	const char * const help_msg;
+	const char * const action_msg;
+	const int enable_mask;
 };
 
 typedef unsigned int uint;
@@ -28261,13 +28229,6 @@ typedef long unsigned int ulong;
 struct rcu_gp_oldstate {
 	long unsigned int rgos_norm;
 	long unsigned int rgos_exp;
-};
-
-struct sysrq_key_op {
-	void (* const handler)(u8);
-	const char * const help_msg;
-	const char * const action_msg;
-	const int enable_mask;
 };
 
 struct rcu_exp_work {
@@ -36689,26 +36650,6 @@ struct sk_msg_md {
 	};
 };
 
-struct sk_reuseport_md {
-	union {
-		void *data;
-	};
-	union {
-		void *data_end;
-	};
-	__u32 len;
-	__u32 eth_protocol;
-	__u32 ip_protocol;
-	__u32 bind_inany;
-	__u32 hash;
-	union {
-		struct bpf_sock *sk;
-	};
-	union {
-		struct bpf_sock *migrating_sk;
-	};
-};
-
 struct bpf_sock_ops {
 	__u32 op;
 	union {
@@ -36763,24 +36704,6 @@ struct bpf_sock_ops {
 	__u64 skb_hwtstamp;
 };
 
-struct bpf_sk_lookup {
-	union {
-		union {
-			struct bpf_sock *sk;
-		};
-		__u64 cookie;
-	};
-	__u32 family;
-	__u32 protocol;
-	__u32 remote_ip4;
-	__u32 remote_ip6[4];
-	__be16 remote_port;
-	__u32 local_ip4;
-	__u32 local_ip6[4];
-	__u32 local_port;
-	__u32 ingress_ifindex;
-};
-
 struct btf_struct_metas {
 	u32 cnt;
 	struct btf_struct_meta types[0];
@@ -36788,17 +36711,6 @@ struct btf_struct_metas {
 
 enum {
 	BTF_FIELDS_MAX = 11,
-};
-
-struct sk_reuseport_kern {
-	struct sk_buff *skb;
-	struct sock *sk;
-	struct sock *selected_sk;
-	struct sock *migrating_sk;
-	void *data_end;
-	u32 hash;
-	u32 reuseport_id;
-	bool bind_inany;
 };
 
 struct bpf_flow_dissector {
@@ -36886,6 +36798,8 @@ struct fib_nh_common {
 	struct fnhe_hash_bucket *nhc_exceptions;
 };
 
+struct rt6_info;
+
 struct rt6_exception_bucket;
 
 struct fib6_nh {
@@ -36893,6 +36807,8 @@ struct fib6_nh {
 	struct rt6_info **rt6i_pcpu;
 	struct rt6_exception_bucket *rt6i_exception_bucket;
 };
+
+struct fib6_table;
 
 struct fib6_node;
 
@@ -36943,15 +36859,6 @@ struct rt6_info {
 	struct inet6_dev *rt6i_idev;
 	u32 rt6i_flags;
 	short unsigned int rt6i_nfheader_len;
-};
-
-struct rt6_statistics {
-	__u32 fib_nodes;
-	__u32 fib_route_nodes;
-	__u32 fib_rt_entries;
-	__u32 fib_rt_cache;
-	__u32 fib_discarded_routes;
-	atomic_t fib_rt_alloc;
 };
 
 struct fib6_node {
@@ -37068,24 +36975,6 @@ struct bpf_sock_ops_kern {
 	u8 is_fullsock;
 	u8 remaining_opt_len;
 	u64 temp;
-};
-
-struct bpf_sk_lookup_kern {
-	u16 family;
-	u16 protocol;
-	__be16 sport;
-	u16 dport;
-	struct {
-		__be32 saddr;
-		__be32 daddr;
-	} v4;
-	struct {
-		const struct in6_addr *saddr;
-		const struct in6_addr *daddr;
-	} v6;
-	struct sock *selected_sk;
-	u32 ingress_ifindex;
-	bool no_reuseport;
 };
 
 struct lwtunnel_state {
@@ -37218,37 +37107,6 @@ enum {
 	ND_OPT_CAPTIVE_PORTAL = 37,
 	ND_OPT_PREF64 = 38,
 	__ND_OPT_MAX = 39,
-};
-
-struct nd_opt_hdr {
-	__u8 nd_opt_type;
-	__u8 nd_opt_len;
-};
-
-struct ndisc_options {
-	struct nd_opt_hdr *nd_opt_array[15];
-	struct nd_opt_hdr *nd_useropts;
-	struct nd_opt_hdr *nd_useropts_end;
-};
-
-struct prefix_info {
-	__u8 type;
-	__u8 length;
-	__u8 prefix_len;
-	union {
-		__u8 flags;
-		struct {
-			__u8 reserved: 4;
-			__u8 preferpd: 1;
-			__u8 routeraddr: 1;
-			__u8 autoconf: 1;
-			__u8 onlink: 1;
-		};
-	};
-	__be32 valid;
-	__be32 prefered;
-	__be32 reserved2;
-	struct in6_addr prefix;
 };
 
 struct inet_ehash_bucket {
@@ -37532,10 +37390,6 @@ struct bpf_ctx_convert {
 	u64 BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE_kern;
 	void *BPF_PROG_TYPE_TRACING_prog;
 	void *BPF_PROG_TYPE_TRACING_kern;
-	struct sk_reuseport_md BPF_PROG_TYPE_SK_REUSEPORT_prog;
-	struct sk_reuseport_kern BPF_PROG_TYPE_SK_REUSEPORT_kern;
-	struct bpf_sk_lookup BPF_PROG_TYPE_SK_LOOKUP_prog;
-	struct bpf_sk_lookup_kern BPF_PROG_TYPE_SK_LOOKUP_kern;
 	void *BPF_PROG_TYPE_STRUCT_OPS_prog;
 	void *BPF_PROG_TYPE_STRUCT_OPS_kern;
 	void *BPF_PROG_TYPE_EXT_prog;
@@ -37563,12 +37417,10 @@ enum {
 	__ctx_convertBPF_PROG_TYPE_RAW_TRACEPOINT = 15,
 	__ctx_convertBPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE = 16,
 	__ctx_convertBPF_PROG_TYPE_TRACING = 17,
-	__ctx_convertBPF_PROG_TYPE_SK_REUSEPORT = 18,
-	__ctx_convertBPF_PROG_TYPE_SK_LOOKUP = 19,
-	__ctx_convertBPF_PROG_TYPE_STRUCT_OPS = 20,
-	__ctx_convertBPF_PROG_TYPE_EXT = 21,
-	__ctx_convertBPF_PROG_TYPE_SYSCALL = 22,
-	__ctx_convert_unused = 23,
+	__ctx_convertBPF_PROG_TYPE_STRUCT_OPS = 18,
+	__ctx_convertBPF_PROG_TYPE_EXT = 19,
+	__ctx_convertBPF_PROG_TYPE_SYSCALL = 20,
+	__ctx_convert_unused = 21,
 };
 
 struct bpf_raw_tp_null_args {
@@ -38001,19 +37853,6 @@ struct bpf_cpumap_val {
 	} bpf_prog;
 };
 
-struct offload_callbacks {
-	struct sk_buff * (*gso_segment)(struct sk_buff *, netdev_features_t);
-	struct sk_buff * (*gro_receive)(struct list_head *, struct sk_buff *);
-	int (*gro_complete)(struct sk_buff *, int);
-};
-
-struct packet_offload {
-	__be16 type;
-	u16 priority;
-	struct offload_callbacks callbacks;
-	struct list_head list;
-};
-
 struct ptr_ring {
 	int producer;
 	spinlock_t producer_lock;
@@ -38044,53 +37883,9 @@ struct ptr_ring {
 	long: 64;
 };
 
-struct inet6_skb_parm {
-	int iif;
-	__be16 ra;
-	__u16 dst0;
-	__u16 srcrt;
-	__u16 dst1;
-	__u16 lastopt;
-	__u16 nhoff;
-	__u16 flags;
-	__u16 frag_max_size;
-	__u16 srhoff;
-};
-
-struct net_protocol {
-	int (*handler)(struct sk_buff *);
-	int (*err_handler)(struct sk_buff *, u32);
-	unsigned int no_policy: 1;
-	unsigned int icmp_strict_tag_validation: 1;
-	u32 secret;
-};
-
-struct inet6_protocol {
-	int (*handler)(struct sk_buff *);
-	int (*err_handler)(struct sk_buff *, struct inet6_skb_parm *, u8, u8, int, __be32);
-	unsigned int flags;
-	u32 secret;
-};
-
-struct net_offload {
-	struct offload_callbacks callbacks;
-	unsigned int flags;
-	u32 secret;
-};
-
 struct rps_sock_flow_table;
 
 struct net_hotdata {
-	struct packet_offload ip_packet_offload;
-	struct net_offload tcpv4_offload;
-	struct net_protocol tcp_protocol;
-	struct net_offload udpv4_offload;
-	struct net_protocol udp_protocol;
-	struct packet_offload ipv6_packet_offload;
-	struct net_offload tcpv6_offload;
-	struct inet6_protocol tcpv6_protocol;
-	struct inet6_protocol udpv6_protocol;
-	struct net_offload udpv6_offload;
 	struct list_head offload_base;
 	struct list_head ptype_all;
 	struct kmem_cache *skbuff_cache;
@@ -38322,52 +38117,6 @@ struct bpf_iter_css_kern {
 typedef u64 (*btf_bpf_cgrp_storage_get)(struct bpf_map *, struct cgroup *, void *, u64, gfp_t);
 
 typedef u64 (*btf_bpf_cgrp_storage_delete)(struct bpf_map *, struct cgroup *);
-
-enum sock_type {
-	SOCK_STREAM = 1,
-	SOCK_DGRAM = 2,
-	SOCK_RAW = 3,
-	SOCK_RDM = 4,
-	SOCK_SEQPACKET = 5,
-	SOCK_DCCP = 6,
-	SOCK_PACKET = 10,
-};
-
-enum sock_flags {
-	SOCK_DEAD = 0,
-	SOCK_DONE = 1,
-	SOCK_URGINLINE = 2,
-	SOCK_KEEPOPEN = 3,
-	SOCK_LINGER = 4,
-	SOCK_DESTROY = 5,
-	SOCK_BROADCAST = 6,
-	SOCK_TIMESTAMP = 7,
-	SOCK_ZAPPED = 8,
-	SOCK_USE_WRITE_QUEUE = 9,
-	SOCK_DBG = 10,
-	SOCK_RCVTSTAMP = 11,
-	SOCK_RCVTSTAMPNS = 12,
-	SOCK_LOCALROUTE = 13,
-	SOCK_MEMALLOC = 14,
-	SOCK_TIMESTAMPING_RX_SOFTWARE = 15,
-	SOCK_FASYNC = 16,
-	SOCK_RXQ_OVFL = 17,
-	SOCK_ZEROCOPY = 18,
-	SOCK_WIFI_STATUS = 19,
-	SOCK_NOFCS = 20,
-	SOCK_FILTER_LOCKED = 21,
-	SOCK_SELECT_ERR_QUEUE = 22,
-	SOCK_RCU_FREE = 23,
-	SOCK_TXTIME = 24,
-	SOCK_XDP = 25,
-	SOCK_TSTAMP_NEW = 26,
-	SOCK_RCVMARK = 27,
-};
-
-struct reuseport_array {
-	struct bpf_map map;
-	struct sock *ptrs[0];
-};
 
 enum bpf_struct_ops_state {
 	BPF_STRUCT_OPS_STATE_INIT = 0,
@@ -38958,6 +38707,54 @@ struct map_info {
 	struct mm_struct *mm;
 	long unsigned int vaddr;
 };
+
+enum rseq_cpu_id_state {
+	RSEQ_CPU_ID_UNINITIALIZED = -1,
+	RSEQ_CPU_ID_REGISTRATION_FAILED = -2,
+};
+
+enum rseq_flags {
+	RSEQ_FLAG_UNREGISTER = 1,
+};
+
+enum rseq_cs_flags {
+	RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT = 1,
+	RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL = 2,
+	RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE = 4,
+};
+
+struct rseq_cs {
+	__u32 version;
+	__u32 flags;
+	__u64 start_ip;
+	__u64 post_commit_offset;
+	__u64 abort_ip;
+};
+
+struct trace_event_raw_rseq_update {
+	struct trace_entry ent;
+	s32 cpu_id;
+	s32 node_id;
+	s32 mm_cid;
+	char __data[0];
+};
+
+struct trace_event_raw_rseq_ip_fixup {
+	struct trace_entry ent;
+	long unsigned int regs_ip;
+	long unsigned int start_ip;
+	long unsigned int post_commit_offset;
+	long unsigned int abort_ip;
+	char __data[0];
+};
+
+struct trace_event_data_offsets_rseq_update {};
+
+struct trace_event_data_offsets_rseq_ip_fixup {};
+
+typedef void (*btf_trace_rseq_update)(void *, struct task_struct *);
+
+typedef void (*btf_trace_rseq_ip_fixup)(void *, long unsigned int, long unsigned int, long unsigned int, long unsigned int);
 
 struct compact_control;
 
@@ -41137,6 +40934,13 @@ struct detached_freelist {
 	struct kmem_cache *s;
 };
 
+typedef int cydp_t;
+
+struct madvise_walk_private {
+	struct mmu_gather *tlb;
+	bool pageout;
+};
+
 enum {
 	BIO_PAGE_PINNED = 0,
 	BIO_CLONED = 1,
@@ -41709,6 +41513,33 @@ struct damon_region {
 	struct list_head list;
 	unsigned int age;
 	unsigned int last_nr_accesses;
+	bool access_reported;
+};
+
+struct damon_access_report {
+	long unsigned int paddr;
+	long unsigned int vaddr;
+	long unsigned int size;
+	u64 time;
+	unsigned int cpu;
+	pid_t tid;
+	pid_t tgid;
+	bool is_write;
+	bool paddr_valid;
+	bool vaddr_valid;
+	u8 source;
+};
+
+enum damon_report_stat {
+	DAMON_REPORT_QUEUED = 0,
+	DAMON_REPORT_DROP_FULL = 1,
+	DAMON_REPORT_DROP_BUSY = 2,
+	DAMON_REPORT_DROP_NO_LISTENER = 3,
+	DAMON_REPORT_DROP_INVALID = 4,
+	DAMON_REPORT_DROP_STALE = 5,
+	DAMON_REPORT_DROP_OVERFLOW = 6,
+	DAMON_REPORT_DROP_NO_PADDR = 7,
+	NR_DAMON_REPORT_STATS = 8,
 };
 
 struct damon_target {
@@ -41864,6 +41695,16 @@ struct damon_attrs {
 	long unsigned int max_nr_regions;
 };
 
+struct damon_primitives_enabled {
+	bool page_table;
+	bool page_fault;
+};
+
+struct damon_sample_control {
+	struct damon_primitives_enabled primitives_enabled;
+	struct list_head sample_filters;
+};
+
 struct damon_callback {
 	void *private;
 	int (*before_start)(struct damon_ctx *);
@@ -41876,17 +41717,41 @@ struct damon_callback {
 
 struct damon_ctx {
 	struct damon_attrs attrs;
+	struct damon_sample_control sample_control;
 	long unsigned int passed_sample_intervals;
 	long unsigned int next_aggregation_sis;
 	long unsigned int next_ops_update_sis;
 	struct completion kdamond_started;
 	long unsigned int *regions_score_histogram;
+	struct list_head report_listener;
+	struct damon_access_report *reports;
+	unsigned int nr_reports;
+	u64 reports_since;
+	u64 reports_checked;
+	bool hint_faults_armed;
 	struct task_struct *kdamond;
 	struct mutex kdamond_lock;
 	struct damon_operations ops;
 	struct damon_callback callback;
 	struct list_head adaptive_targets;
 	struct list_head schemes;
+};
+
+enum damon_sample_filter_type {
+	DAMON_FILTER_TYPE_CPUMASK = 0,
+	DAMON_FILTER_TYPE_THREADS = 1,
+	DAMON_FILTER_TYPE_WRITE = 2,
+	NR_DAMON_SAMPLE_FILTER_TYPES = 3,
+};
+
+struct damon_sample_filter {
+	enum damon_sample_filter_type type;
+	bool matching;
+	bool allow;
+	cpumask_t cpumask;
+	pid_t *tid_arr;
+	int nr_tids;
+	struct list_head list;
 };
 
 struct trace_event_raw_damos_before_apply {
@@ -41920,6 +41785,40 @@ struct trace_event_data_offsets_damon_aggregated {};
 typedef void (*btf_trace_damos_before_apply)(void *, unsigned int, unsigned int, unsigned int, struct damon_region *, unsigned int, bool);
 
 typedef void (*btf_trace_damon_aggregated)(void *, unsigned int, struct damon_region *, unsigned int);
+
+struct damon_report_ring {
+	unsigned int head;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	unsigned int tail;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	struct damon_access_report entries[1024];
+};
+
+struct damon_report_cpu_stats {
+	local_t stats[8];
+};
+
+struct damon_report_index {
+	struct damon_region **regions;
+	unsigned int *starts;
+};
+
+struct damon_report_mm_cache {
+	pid_t tgid;
+	struct mm_struct *mm;
+};
 
 struct damon_system_ram_region {
 	long unsigned int start;
@@ -42164,10 +42063,40 @@ struct damon_sysfs_intervals {
 	long unsigned int update_us;
 };
 
+struct damon_sysfs_sample_filter {
+	struct kobject kobj;
+	enum damon_sample_filter_type type;
+	bool matching;
+	bool allow;
+	cpumask_t cpumask;
+	struct mutex tids_lock;
+	pid_t *tids;
+	int nr_tids;
+};
+
+struct damon_sysfs_sample_filters {
+	struct kobject kobj;
+	struct damon_sysfs_sample_filter **filters_arr;
+	int nr;
+};
+
+struct damon_sysfs_primitives {
+	struct kobject kobj;
+	bool page_table;
+	bool page_fault;
+};
+
+struct damon_sysfs_sample {
+	struct kobject kobj;
+	struct damon_sysfs_primitives *primitives;
+	struct damon_sysfs_sample_filters *filters;
+};
+
 struct damon_sysfs_attrs {
 	struct kobject kobj;
 	struct damon_sysfs_intervals *intervals;
 	struct damon_sysfs_ul_range *nr_regions_range;
+	struct damon_sysfs_sample *sample;
 };
 
 struct damon_sysfs_context {
@@ -42217,6 +42146,13 @@ struct damon_sysfs_kdamonds {
 struct damon_sysfs_ui_dir {
 	struct kobject kobj;
 	struct damon_sysfs_kdamonds *kdamonds;
+};
+
+enum damon_access_source {
+	DAMON_ACCESS_SRC_BPF = 0,
+	DAMON_ACCESS_SRC_FAULT = 1,
+	DAMON_ACCESS_SRC_PERF = 2,
+	NR_DAMON_ACCESS_SRCS = 3,
 };
 
 typedef __kernel_long_t __kernel_off_t;
@@ -43850,6 +43786,122 @@ struct aio_poll_table {
 struct __aio_sigset {
 	const sigset_t *sigmask;
 	size_t sigsetsize;
+};
+
+struct flock64 {
+	short int l_type;
+	short int l_whence;
+	__kernel_loff_t l_start;
+	__kernel_loff_t l_len;
+	__kernel_pid_t l_pid;
+};
+
+struct trace_event_raw_locks_get_lock_context {
+	struct trace_entry ent;
+	long unsigned int i_ino;
+	dev_t s_dev;
+	unsigned char type;
+	struct file_lock_context *ctx;
+	char __data[0];
+};
+
+struct trace_event_raw_filelock_lock {
+	struct trace_entry ent;
+	struct file_lock *fl;
+	long unsigned int i_ino;
+	dev_t s_dev;
+	struct file_lock_core *blocker;
+	fl_owner_t owner;
+	unsigned int pid;
+	unsigned int flags;
+	unsigned char type;
+	loff_t fl_start;
+	loff_t fl_end;
+	int ret;
+	char __data[0];
+};
+
+struct trace_event_raw_filelock_lease {
+	struct trace_entry ent;
+	struct file_lease *fl;
+	long unsigned int i_ino;
+	dev_t s_dev;
+	struct file_lock_core *blocker;
+	fl_owner_t owner;
+	unsigned int flags;
+	unsigned char type;
+	long unsigned int break_time;
+	long unsigned int downgrade_time;
+	char __data[0];
+};
+
+struct trace_event_raw_generic_add_lease {
+	struct trace_entry ent;
+	long unsigned int i_ino;
+	int wcount;
+	int rcount;
+	int icount;
+	dev_t s_dev;
+	fl_owner_t owner;
+	unsigned int flags;
+	unsigned char type;
+	char __data[0];
+};
+
+struct trace_event_raw_leases_conflict {
+	struct trace_entry ent;
+	void *lease;
+	void *breaker;
+	unsigned int l_fl_flags;
+	unsigned int b_fl_flags;
+	unsigned char l_fl_type;
+	unsigned char b_fl_type;
+	bool conflict;
+	char __data[0];
+};
+
+struct trace_event_data_offsets_locks_get_lock_context {};
+
+struct trace_event_data_offsets_filelock_lock {};
+
+struct trace_event_data_offsets_filelock_lease {};
+
+struct trace_event_data_offsets_generic_add_lease {};
+
+struct trace_event_data_offsets_leases_conflict {};
+
+typedef void (*btf_trace_locks_get_lock_context)(void *, struct inode *, int, struct file_lock_context *);
+
+typedef void (*btf_trace_posix_lock_inode)(void *, struct inode *, struct file_lock *, int);
+
+typedef void (*btf_trace_fcntl_setlk)(void *, struct inode *, struct file_lock *, int);
+
+typedef void (*btf_trace_locks_remove_posix)(void *, struct inode *, struct file_lock *, int);
+
+typedef void (*btf_trace_flock_lock_inode)(void *, struct inode *, struct file_lock *, int);
+
+typedef void (*btf_trace_break_lease_noblock)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_break_lease_block)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_break_lease_unblock)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_generic_delete_lease)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_time_out_leases)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_generic_add_lease)(void *, struct inode *, struct file_lease *);
+
+typedef void (*btf_trace_leases_conflict)(void *, bool, struct file_lease *, struct file_lease *);
+
+struct file_lock_list_struct {
+	spinlock_t lock;
+	struct hlist_head hlist;
+};
+
+struct locks_iterator {
+	int li_cpu;
+	loff_t li_pos;
 };
 
 typedef __u64 Elf64_Addr;
@@ -48928,12 +48980,6 @@ struct msr {
 		};
 		u64 q;
 	};
-};
-
-enum rseq_cs_flags_bit {
-	RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT_BIT = 0,
-	RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL_BIT = 1,
-	RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE_BIT = 2,
 };
 
 struct msr_info {
@@ -54939,6 +54985,26 @@ struct ldsem_waiter {
 	struct task_struct *task;
 };
 
+struct sysrq_state {
+	struct input_handle handle;
+	struct work_struct reinject_work;
+	long unsigned int key_down[12];
+	unsigned int alt;
+	unsigned int alt_use;
+	unsigned int shift;
+	unsigned int shift_use;
+	bool active;
+	bool need_reinject;
+	bool reinjecting;
+	bool reset_canceled;
+	bool reset_requested;
+	long unsigned int reset_keybit[12];
+	int reset_seq_len;
+	int reset_seq_cnt;
+	int reset_seq_version;
+	struct timer_list keyreset_timer;
+};
+
 struct unipair {
 	short unsigned int unicode;
 	short unsigned int fontpos;
@@ -60434,6 +60500,16 @@ enum skb_tstamp_type {
 	__SKB_CLOCK_MAX = 2,
 };
 
+enum sock_type {
+	SOCK_STREAM = 1,
+	SOCK_DGRAM = 2,
+	SOCK_RAW = 3,
+	SOCK_RDM = 4,
+	SOCK_SEQPACKET = 5,
+	SOCK_DCCP = 6,
+	SOCK_PACKET = 10,
+};
+
 enum sock_shutdown_cmd {
 	SHUT_RD = 0,
 	SHUT_WR = 1,
@@ -60519,22 +60595,6 @@ struct compat_mmsghdr {
 };
 
 enum {
-	TCPF_ESTABLISHED = 2,
-	TCPF_SYN_SENT = 4,
-	TCPF_SYN_RECV = 8,
-	TCPF_FIN_WAIT1 = 16,
-	TCPF_FIN_WAIT2 = 32,
-	TCPF_TIME_WAIT = 64,
-	TCPF_CLOSE = 128,
-	TCPF_CLOSE_WAIT = 256,
-	TCPF_LAST_ACK = 512,
-	TCPF_LISTEN = 1024,
-	TCPF_CLOSING = 2048,
-	TCPF_NEW_SYN_RECV = 4096,
-	TCPF_BOUND_INACTIVE = 8192,
-};
-
-enum {
 	SOF_TIMESTAMPING_TX_HARDWARE = 1,
 	SOF_TIMESTAMPING_TX_SOFTWARE = 2,
 	SOF_TIMESTAMPING_RX_HARDWARE = 4,
@@ -60561,6 +60621,37 @@ struct scm_ts_pktinfo {
 	__u32 if_index;
 	__u32 pkt_length;
 	__u32 reserved[2];
+};
+
+enum sock_flags {
+	SOCK_DEAD = 0,
+	SOCK_DONE = 1,
+	SOCK_URGINLINE = 2,
+	SOCK_KEEPOPEN = 3,
+	SOCK_LINGER = 4,
+	SOCK_DESTROY = 5,
+	SOCK_BROADCAST = 6,
+	SOCK_TIMESTAMP = 7,
+	SOCK_ZAPPED = 8,
+	SOCK_USE_WRITE_QUEUE = 9,
+	SOCK_DBG = 10,
+	SOCK_RCVTSTAMP = 11,
+	SOCK_RCVTSTAMPNS = 12,
+	SOCK_LOCALROUTE = 13,
+	SOCK_MEMALLOC = 14,
+	SOCK_TIMESTAMPING_RX_SOFTWARE = 15,
+	SOCK_FASYNC = 16,
+	SOCK_RXQ_OVFL = 17,
+	SOCK_ZEROCOPY = 18,
+	SOCK_WIFI_STATUS = 19,
+	SOCK_NOFCS = 20,
+	SOCK_FILTER_LOCKED = 21,
+	SOCK_SELECT_ERR_QUEUE = 22,
+	SOCK_RCU_FREE = 23,
+	SOCK_TXTIME = 24,
+	SOCK_XDP = 25,
+	SOCK_TSTAMP_NEW = 26,
+	SOCK_RCVMARK = 27,
 };
 
 struct socket_alloc {
@@ -60599,22 +60690,6 @@ struct ip_options_rcu {
 	struct ip_options opt;
 };
 
-struct ipv6_opt_hdr;
-
-struct ipv6_rt_hdr;
-
-struct ipv6_txoptions {
-	refcount_t refcnt;
-	int tot_len;
-	__u16 opt_flen;
-	__u16 opt_nflen;
-	struct ipv6_opt_hdr *hopopt;
-	struct ipv6_opt_hdr *dst0opt;
-	struct ipv6_rt_hdr *srcrt;
-	struct ipv6_opt_hdr *dst1opt;
-	struct callback_head rcu;
-};
-
 struct inet_cork {
 	unsigned int flags;
 	__be32 addr;
@@ -60636,16 +60711,10 @@ struct inet_cork_full {
 	struct flowi fl;
 };
 
-struct ipv6_pinfo;
-
-struct ipv6_fl_socklist;
-
 struct ip_mc_socklist;
 
 struct inet_sock {
 	struct sock sk;
-	struct ipv6_pinfo *pinet6;
-	struct ipv6_fl_socklist *ipv6_fl_list;
 	long unsigned int inet_flags;
 	__be32 inet_saddr;
 	__s16 uc_ttl;
@@ -60664,128 +60733,6 @@ struct inet_sock {
 	u32 local_port_range;
 	struct ip_mc_socklist *mc_list;
 	struct inet_cork_full cork;
-};
-
-struct in6_pktinfo {
-	struct in6_addr ipi6_addr;
-	int ipi6_ifindex;
-};
-
-struct inet6_cork {
-	struct ipv6_txoptions *opt;
-	u8 hop_limit;
-	u8 tclass;
-	u8 dontfrag: 1;
-};
-
-struct ipv6_mc_socklist;
-
-struct ipv6_ac_socklist;
-
-struct ipv6_pinfo {
-	struct in6_addr saddr;
-	__be32 flow_label;
-	u32 dst_cookie;
-	struct ipv6_txoptions *opt;
-	s16 hop_limit;
-	u8 pmtudisc;
-	u8 tclass;
-	const struct in6_addr *daddr_cache;
-	u8 mcast_hops;
-	u32 frag_size;
-	int ucast_oif;
-	int mcast_oif;
-	union {
-		struct {
-			u16 srcrt: 1;
-			u16 osrcrt: 1;
-			u16 rxinfo: 1;
-			u16 rxoinfo: 1;
-			u16 rxhlim: 1;
-			u16 rxohlim: 1;
-			u16 hopopts: 1;
-			u16 ohopopts: 1;
-			u16 dstopts: 1;
-			u16 odstopts: 1;
-			u16 rxflow: 1;
-			u16 rxtclass: 1;
-			u16 rxpmtu: 1;
-			u16 rxorigdstaddr: 1;
-			u16 recvfragsize: 1;
-		} bits;
-		u16 all;
-	} rxopt;
-	u8 srcprefs;
-	u8 min_hopcount;
-	__be32 rcv_flowinfo;
-	struct in6_pktinfo sticky_pktinfo;
-	struct sk_buff *pktoptions;
-	struct sk_buff *rxpmtu;
-	struct inet6_cork cork;
-	struct ipv6_mc_socklist *ipv6_mc_list;
-	struct ipv6_ac_socklist *ipv6_ac_list;
-};
-
-struct ip6_flowlabel;
-
-struct ipv6_fl_socklist {
-	struct ipv6_fl_socklist *next;
-	struct ip6_flowlabel *fl;
-	struct callback_head rcu;
-};
-
-struct ipv6_rt_hdr {
-	__u8 nexthdr;
-	__u8 hdrlen;
-	__u8 type;
-	__u8 segments_left;
-};
-
-struct ipv6_opt_hdr {
-	__u8 nexthdr;
-	__u8 hdrlen;
-};
-
-struct ip6_sf_socklist;
-
-struct ipv6_mc_socklist {
-	struct in6_addr addr;
-	int ifindex;
-	unsigned int sfmode;
-	struct ipv6_mc_socklist *next;
-	struct ip6_sf_socklist *sflist;
-	struct callback_head rcu;
-};
-
-struct ipv6_ac_socklist {
-	struct in6_addr acl_addr;
-	int acl_ifindex;
-	struct ipv6_ac_socklist *acl_next;
-};
-
-struct ip6_sf_socklist {
-	unsigned int sl_max;
-	unsigned int sl_count;
-	struct callback_head rcu;
-	struct in6_addr sl_addr[0];
-};
-
-struct ip6_flowlabel {
-	struct ip6_flowlabel *next;
-	__be32 label;
-	atomic_t users;
-	struct in6_addr dst;
-	struct ipv6_txoptions *opt;
-	long unsigned int linger;
-	struct callback_head rcu;
-	u8 share;
-	union {
-		struct pid *pid;
-		kuid_t uid;
-	} owner;
-	long unsigned int lastuse;
-	long unsigned int expires;
-	struct net *fl_net;
 };
 
 struct inet_skb_parm {
@@ -60817,7 +60764,6 @@ struct sock_extended_err {
 struct sock_exterr_skb {
 	union {
 		struct inet_skb_parm h4;
-		struct inet6_skb_parm h6;
 	} header;
 	struct sock_extended_err ee;
 	u16 addr_offset;
@@ -60955,6 +60901,22 @@ struct sd_flow_limit {
 	unsigned int history_head;
 	u16 history[128];
 	u8 buckets[0];
+};
+
+enum {
+	TCPF_ESTABLISHED = 2,
+	TCPF_SYN_SENT = 4,
+	TCPF_SYN_RECV = 8,
+	TCPF_FIN_WAIT1 = 16,
+	TCPF_FIN_WAIT2 = 32,
+	TCPF_TIME_WAIT = 64,
+	TCPF_CLOSE = 128,
+	TCPF_CLOSE_WAIT = 256,
+	TCPF_LAST_ACK = 512,
+	TCPF_LISTEN = 1024,
+	TCPF_CLOSING = 2048,
+	TCPF_NEW_SYN_RECV = 4096,
+	TCPF_BOUND_INACTIVE = 8192,
 };
 
 struct so_timestamping {
@@ -61135,7 +61097,6 @@ struct inet_bind_bucket {
 	signed char fastreuse;
 	signed char fastreuseport;
 	kuid_t fastuid;
-	struct in6_addr fast_v6_rcv_saddr;
 	__be32 fast_rcv_saddr;
 	short unsigned int fast_sk_family;
 	bool fast_ipv6_only;
@@ -61147,8 +61108,7 @@ struct inet_bind2_bucket {
 	possible_net_t ib_net;
 	int l3mdev;
 	short unsigned int port;
-	short unsigned int addr_type;
-	struct in6_addr v6_rcv_saddr;
+	__be32 rcv_saddr;
 	struct hlist_node node;
 	struct hlist_node bhash_node;
 	struct hlist_head owners;
@@ -61252,7 +61212,12 @@ struct tcp_sock {
 	u32 snd_ssthresh;
 	u8 recvmsg_inq: 1;
 	__u8 __cacheline_group_end__tcp_sock_read_rx[0];
-	long: 0;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
 	__u8 __cacheline_group_begin__tcp_sock_write_tx[0];
 	u32 segs_out;
 	u32 data_segs_out;
@@ -61407,6 +61372,12 @@ struct udp_sock {
 	struct sk_buff * (*gro_receive)(struct sock *, struct list_head *, struct sk_buff *);
 	int (*gro_complete)(struct sock *, struct sk_buff *, int);
 	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
+	long: 64;
 	struct sk_buff_head reader_queue;
 	int forward_deficit;
 	int forward_threshold;
@@ -61452,10 +61423,6 @@ struct inet_request_sock {
 	u32 ir_mark;
 	union {
 		struct ip_options_rcu *ireq_opt;
-		struct {
-			struct ipv6_txoptions *ipv6_opt;
-			struct sk_buff *pktopts;
-		};
 	};
 };
 
@@ -61475,21 +61442,6 @@ struct tcp_request_sock {
 	u32 last_oow_ack_time;
 	u32 rcv_nxt;
 	u8 syn_tos;
-};
-
-enum tcp_synack_type {
-	TCP_SYNACK_NORMAL = 0,
-	TCP_SYNACK_FASTOPEN = 1,
-	TCP_SYNACK_COOKIE = 2,
-};
-
-union tcp_seq_and_ts_off;
-
-struct tcp_request_sock_ops {
-	u16 mss_clamp;
-	struct dst_entry * (*route_req)(const struct sock *, struct sk_buff *, struct flowi *, struct request_sock *, u32);
-	union tcp_seq_and_ts_off (*init_seq_and_ts_off)(const struct net *, const struct sk_buff *);
-	int (*send_synack)(const struct sock *, struct dst_entry *, struct flowi *, struct request_sock *, struct tcp_fastopen_cookie *, enum tcp_synack_type, struct sk_buff *);
 };
 
 typedef __u16 __sum16;
@@ -61707,6 +61659,11 @@ struct ip_auth_hdr {
 	__be32 spi;
 	__be32 seq_no;
 	__u8 auth_data[0];
+};
+
+struct ipv6_opt_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;
 };
 
 struct ipv6hdr {
@@ -61931,10 +61888,6 @@ struct unix_sock {
 	struct sock *listener;
 	struct unix_vertex *vertex;
 	spinlock_t lock;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -62172,14 +62125,6 @@ struct rtnl_net_dump_cb {
 	struct net_fill_args fillargs;
 	int idx;
 	int s_idx;
-};
-
-union tcp_seq_and_ts_off {
-	struct {
-		u32 seq;
-		u32 ts_off;
-	};
-	u64 hash64;
 };
 
 struct flow_dissector_key_control {
@@ -62699,17 +62644,9 @@ struct ip_tunnel_encap {
 	__be16 dport;
 };
 
-struct dst_cache_pcpu;
-
-struct dst_cache {
-	struct dst_cache_pcpu *cache;
-	long unsigned int reset_ts;
-};
-
 struct ip_tunnel_info {
 	struct ip_tunnel_key key;
 	struct ip_tunnel_encap encap;
-	struct dst_cache dst_cache;
 	u8 options_len;
 	u8 mode;
 };
@@ -62944,64 +62881,6 @@ struct devlink_port_ops {
 	int (*port_fn_max_io_eqs_set)(struct devlink_port *, u32, struct netlink_ext_ack *);
 };
 
-struct fib_info;
-
-struct fib_nh {
-	struct fib_nh_common nh_common;
-	struct hlist_node nh_hash;
-	struct fib_info *nh_parent;
-	__be32 nh_saddr;
-	int nh_saddr_genid;
-};
-
-struct fib_info {
-	struct hlist_node fib_hash;
-	struct hlist_node fib_lhash;
-	struct list_head nh_list;
-	struct net *fib_net;
-	refcount_t fib_treeref;
-	refcount_t fib_clntref;
-	unsigned int fib_flags;
-	unsigned char fib_dead;
-	unsigned char fib_protocol;
-	unsigned char fib_scope;
-	unsigned char fib_type;
-	__be32 fib_prefsrc;
-	u32 fib_tb_id;
-	u32 fib_priority;
-	struct dst_metrics *fib_metrics;
-	int fib_nhs;
-	bool fib_nh_is_v6;
-	bool nh_updated;
-	bool pfsrc_removed;
-	struct nexthop *nh;
-	struct callback_head rcu;
-	struct fib_nh fib_nh[0];
-};
-
-struct nh_info;
-
-struct nh_group;
-
-struct nexthop {
-	struct rb_node rb_node;
-	struct list_head fi_list;
-	struct list_head f6i_list;
-	struct list_head fdb_list;
-	struct list_head grp_list;
-	struct net *net;
-	u32 id;
-	u8 protocol;
-	u8 nh_flags;
-	bool is_group;
-	refcount_t refcnt;
-	struct callback_head rcu;
-	union {
-		struct nh_info *nh_info;
-		struct nh_group *nh_grp;
-	};
-};
-
 enum {
 	IP_TUNNEL_CSUM_BIT = 0,
 	IP_TUNNEL_ROUTING_BIT = 1,
@@ -63046,80 +62925,6 @@ struct arphdr {
 	unsigned char ar_hln;
 	unsigned char ar_pln;
 	__be16 ar_op;
-};
-
-struct nh_info {
-	struct hlist_node dev_hash;
-	struct nexthop *nh_parent;
-	u8 family;
-	bool reject_nh;
-	bool fdb_nh;
-	union {
-		struct fib_nh_common fib_nhc;
-		struct fib_nh fib_nh;
-		struct fib6_nh fib6_nh;
-	};
-};
-
-struct nh_grp_entry;
-
-struct nh_res_bucket {
-	struct nh_grp_entry *nh_entry;
-	atomic_long_t used_time;
-	long unsigned int migrated_time;
-	bool occupied;
-	u8 nh_flags;
-};
-
-struct nh_grp_entry_stats;
-
-struct nh_grp_entry {
-	struct nexthop *nh;
-	struct nh_grp_entry_stats *stats;
-	u16 weight;
-	union {
-		struct {
-			atomic_t upper_bound;
-		} hthr;
-		struct {
-			struct list_head uw_nh_entry;
-			u16 count_buckets;
-			u16 wants_buckets;
-		} res;
-	};
-	struct list_head nh_list;
-	struct nexthop *nh_parent;
-	u64 packets_hw;
-};
-
-struct nh_res_table {
-	struct net *net;
-	u32 nhg_id;
-	struct delayed_work upkeep_dw;
-	struct list_head uw_nh_entries;
-	long unsigned int unbalanced_since;
-	u32 idle_timer;
-	u32 unbalanced_timer;
-	u16 num_nh_buckets;
-	struct nh_res_bucket nh_buckets[0];
-};
-
-struct nh_grp_entry_stats {
-	u64_stats_t packets;
-	struct u64_stats_sync syncp;
-};
-
-struct nh_group {
-	struct nh_group *spare;
-	u16 num_nh;
-	bool is_multipath;
-	bool hash_threshold;
-	bool resilient;
-	bool fdb_nh;
-	bool has_v4;
-	bool hw_stats;
-	struct nh_res_table *res_table;
-	struct nh_grp_entry nh_entries[0];
 };
 
 typedef u64 sci_t;
@@ -63440,9 +63245,9 @@ struct netdev_rx_queue {
 	long: 64;
 };
 
-struct in_ifaddr;
-
 struct ip_mc_list;
+
+struct in_ifaddr;
 
 struct in_device {
 	struct net_device *dev;
@@ -64544,11 +64349,6 @@ enum {
 	BPF_ADJ_ROOM_ENCAP_L2_SHIFT = 56,
 };
 
-enum {
-	BPF_SK_LOOKUP_F_REPLACE = 1,
-	BPF_SK_LOOKUP_F_NO_REUSEPORT = 2,
-};
-
 enum bpf_adj_room_mode {
 	BPF_ADJ_ROOM_NET = 0,
 	BPF_ADJ_ROOM_MAC = 1,
@@ -64586,56 +64386,6 @@ struct bpf_tunnel_key {
 	};
 };
 
-struct bpf_tcp_sock {
-	__u32 snd_cwnd;
-	__u32 srtt_us;
-	__u32 rtt_min;
-	__u32 snd_ssthresh;
-	__u32 rcv_nxt;
-	__u32 snd_nxt;
-	__u32 snd_una;
-	__u32 mss_cache;
-	__u32 ecn_flags;
-	__u32 rate_delivered;
-	__u32 rate_interval_us;
-	__u32 packets_out;
-	__u32 retrans_out;
-	__u32 total_retrans;
-	__u32 segs_in;
-	__u32 data_segs_in;
-	__u32 segs_out;
-	__u32 data_segs_out;
-	__u32 lost_out;
-	__u32 sacked_out;
-	__u64 bytes_received;
-	__u64 bytes_acked;
-	__u32 dsack_dups;
-	__u32 delivered;
-	__u32 delivered_ce;
-	__u32 icsk_retransmits;
-};
-
-struct bpf_sock_tuple {
-	union {
-		struct {
-			__be32 saddr;
-			__be32 daddr;
-			__be16 sport;
-			__be16 dport;
-		} ipv4;
-		struct {
-			__be32 saddr[4];
-			__be32 daddr[4];
-			__be16 sport;
-			__be16 dport;
-		} ipv6;
-	};
-};
-
-struct bpf_xdp_sock {
-	__u32 queue_id;
-};
-
 struct bpf_sock_addr {
 	__u32 user_family;
 	__u32 user_ip4;
@@ -64663,25 +64413,6 @@ enum {
 };
 
 enum {
-	BPF_SOCK_OPS_VOID = 0,
-	BPF_SOCK_OPS_TIMEOUT_INIT = 1,
-	BPF_SOCK_OPS_RWND_INIT = 2,
-	BPF_SOCK_OPS_TCP_CONNECT_CB = 3,
-	BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4,
-	BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5,
-	BPF_SOCK_OPS_NEEDS_ECN = 6,
-	BPF_SOCK_OPS_BASE_RTT = 7,
-	BPF_SOCK_OPS_RTO_CB = 8,
-	BPF_SOCK_OPS_RETRANS_CB = 9,
-	BPF_SOCK_OPS_STATE_CB = 10,
-	BPF_SOCK_OPS_TCP_LISTEN_CB = 11,
-	BPF_SOCK_OPS_RTT_CB = 12,
-	BPF_SOCK_OPS_PARSE_HDR_OPT_CB = 13,
-	BPF_SOCK_OPS_HDR_OPT_LEN_CB = 14,
-	BPF_SOCK_OPS_WRITE_HDR_OPT_CB = 15,
-};
-
-enum {
 	TCP_BPF_IW = 1001,
 	TCP_BPF_SNDCWND_CLAMP = 1002,
 	TCP_BPF_DELACK_MAX = 1003,
@@ -64690,10 +64421,6 @@ enum {
 	TCP_BPF_SYN_IP = 1006,
 	TCP_BPF_SYN_MAC = 1007,
 	TCP_BPF_SOCK_OPS_CB_FLAGS = 1008,
-};
-
-enum {
-	BPF_LOAD_HDR_OPT_TCP_SYN = 1,
 };
 
 enum {
@@ -64777,11 +64504,6 @@ enum bpf_check_mtu_ret {
 	BPF_MTU_CHK_RET_SEGS_TOOBIG = 2,
 };
 
-struct seg6_pernet_data {
-	struct mutex lock;
-	struct in6_addr *tun_src;
-};
-
 struct xsk_queue;
 
 struct xdp_umem;
@@ -64831,31 +64553,6 @@ struct xsk_buff_pool {
 	long: 64;
 };
 
-enum rt_scope_t {
-	RT_SCOPE_UNIVERSE = 0,
-	RT_SCOPE_SITE = 200,
-	RT_SCOPE_LINK = 253,
-	RT_SCOPE_HOST = 254,
-	RT_SCOPE_NOWHERE = 255,
-};
-
-enum rt_class_t {
-	RT_TABLE_UNSPEC = 0,
-	RT_TABLE_COMPAT = 252,
-	RT_TABLE_DEFAULT = 253,
-	RT_TABLE_MAIN = 254,
-	RT_TABLE_LOCAL = 255,
-	RT_TABLE_MAX = 4294967295,
-};
-
-struct nl_info {
-	struct nlmsghdr *nlh;
-	struct net *nl_net;
-	u32 portid;
-	u8 skip_notify: 1;
-	u8 skip_notify_kernel: 1;
-};
-
 struct compat_sock_fprog {
 	u16 len;
 	compat_uptr_t filter;
@@ -64869,6 +64566,18 @@ struct bpf_sock_addr_kern {
 	u64 tmp_reg;
 	void *t_ctx;
 	u32 uaddrlen;
+};
+
+struct in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	int ipi6_ifindex;
+};
+
+struct ipv6_rt_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 type;
+	__u8 segments_left;
 };
 
 struct inet_timewait_sock {
@@ -64899,6 +64608,92 @@ struct tcp_timewait_sock {
 	u32 tw_tx_delay;
 };
 
+struct ipv6_txoptions;
+
+struct inet6_cork {
+	struct ipv6_txoptions *opt;
+	u8 hop_limit;
+	u8 tclass;
+	u8 dontfrag: 1;
+};
+
+struct ipv6_txoptions {
+	refcount_t refcnt;
+	int tot_len;
+	__u16 opt_flen;
+	__u16 opt_nflen;
+	struct ipv6_opt_hdr *hopopt;
+	struct ipv6_opt_hdr *dst0opt;
+	struct ipv6_rt_hdr *srcrt;
+	struct ipv6_opt_hdr *dst1opt;
+	struct callback_head rcu;
+};
+
+struct ipv6_mc_socklist;
+
+struct ipv6_ac_socklist;
+
+struct ipv6_pinfo {
+	struct in6_addr saddr;
+	__be32 flow_label;
+	u32 dst_cookie;
+	struct ipv6_txoptions *opt;
+	s16 hop_limit;
+	u8 pmtudisc;
+	u8 tclass;
+	const struct in6_addr *daddr_cache;
+	u8 mcast_hops;
+	u32 frag_size;
+	int ucast_oif;
+	int mcast_oif;
+	union {
+		struct {
+			u16 srcrt: 1;
+			u16 osrcrt: 1;
+			u16 rxinfo: 1;
+			u16 rxoinfo: 1;
+			u16 rxhlim: 1;
+			u16 rxohlim: 1;
+			u16 hopopts: 1;
+			u16 ohopopts: 1;
+			u16 dstopts: 1;
+			u16 odstopts: 1;
+			u16 rxflow: 1;
+			u16 rxtclass: 1;
+			u16 rxpmtu: 1;
+			u16 rxorigdstaddr: 1;
+			u16 recvfragsize: 1;
+		} bits;
+		u16 all;
+	} rxopt;
+	u8 srcprefs;
+	u8 min_hopcount;
+	__be32 rcv_flowinfo;
+	struct in6_pktinfo sticky_pktinfo;
+	struct sk_buff *pktoptions;
+	struct sk_buff *rxpmtu;
+	struct inet6_cork cork;
+	struct ipv6_mc_socklist *ipv6_mc_list;
+	struct ipv6_ac_socklist *ipv6_ac_list;
+};
+
+struct ip6_sf_socklist;
+
+struct ipv6_mc_socklist {
+	struct in6_addr addr;
+	int ifindex;
+	unsigned int sfmode;
+	struct ipv6_mc_socklist *next;
+	struct ip6_sf_socklist *sflist;
+	struct callback_head rcu;
+};
+
+struct ipv6_ac_socklist {
+	struct in6_addr acl_addr;
+	int acl_ifindex;
+	struct ipv6_ac_socklist *acl_next;
+};
+
 struct udp6_sock {
 	struct udp_sock udp;
 	struct ipv6_pinfo inet6;
@@ -64921,95 +64716,69 @@ struct tcp6_sock {
 	long: 64;
 };
 
-typedef u8 dscp_t;
-
-struct fib_table;
-
-struct fib_result {
-	__be32 prefix;
-	unsigned char prefixlen;
-	unsigned char nh_sel;
-	unsigned char type;
-	unsigned char scope;
-	u32 tclassid;
-	dscp_t dscp;
-	struct fib_nh_common *nhc;
-	struct fib_info *fi;
-	struct fib_table *table;
-	struct hlist_head *fa_head;
-};
-
-struct fib_table {
-	struct hlist_node tb_hlist;
-	u32 tb_id;
-	int tb_num_default;
+struct ip6_sf_socklist {
+	unsigned int sl_max;
+	unsigned int sl_count;
 	struct callback_head rcu;
-	long unsigned int *tb_data;
-	long unsigned int __data[0];
+	struct in6_addr sl_addr[0];
 };
 
-struct fib6_result;
+struct fib_info;
 
-struct fib6_config;
-
-struct ipv6_stub {
-	int (*ipv6_sock_mc_join)(struct sock *, int, const struct in6_addr *);
-	int (*ipv6_sock_mc_drop)(struct sock *, int, const struct in6_addr *);
-	struct dst_entry * (*ipv6_dst_lookup_flow)(struct net *, const struct sock *, struct flowi6 *, const struct in6_addr *);
-	int (*ipv6_route_input)(struct sk_buff *);
-	struct fib6_table * (*fib6_get_table)(struct net *, u32);
-	int (*fib6_lookup)(struct net *, int, struct flowi6 *, struct fib6_result *, int);
-	int (*fib6_table_lookup)(struct net *, struct fib6_table *, int, struct flowi6 *, struct fib6_result *, int);
-	void (*fib6_select_path)(const struct net *, struct fib6_result *, struct flowi6 *, int, bool, const struct sk_buff *, int);
-	u32 (*ip6_mtu_from_fib6)(const struct fib6_result *, const struct in6_addr *, const struct in6_addr *);
-	int (*fib6_nh_init)(struct net *, struct fib6_nh *, struct fib6_config *, gfp_t, struct netlink_ext_ack *);
-	void (*fib6_nh_release)(struct fib6_nh *);
-	void (*fib6_nh_release_dsts)(struct fib6_nh *);
-	void (*fib6_update_sernum)(struct net *, struct fib6_info *);
-	int (*ip6_del_rt)(struct net *, struct fib6_info *, bool);
-	void (*fib6_rt_update)(struct net *, struct fib6_info *, struct nl_info *);
-	void (*udpv6_encap_enable)(void);
-	void (*ndisc_send_na)(struct net_device *, const struct in6_addr *, const struct in6_addr *, bool, bool, bool, bool);
-	struct neigh_table *nd_tbl;
-	int (*ipv6_fragment)(struct net *, struct sock *, struct sk_buff *, int (*)(struct net *, struct sock *, struct sk_buff *));
-	struct net_device * (*ipv6_dev_find)(struct net *, const struct in6_addr *, struct net_device *);
-	int (*ip6_xmit)(const struct sock *, struct sk_buff *, struct flowi6 *, __u32, struct ipv6_txoptions *, int, u32);
+struct fib_nh {
+	struct fib_nh_common nh_common;
+	struct hlist_node nh_hash;
+	struct fib_info *nh_parent;
+	__be32 nh_saddr;
+	int nh_saddr_genid;
 };
 
-struct fib6_result {
-	struct fib6_nh *nh;
-	struct fib6_info *f6i;
-	u32 fib6_flags;
-	u8 fib6_type;
-	struct rt6_info *rt6;
+struct fib_info {
+	struct hlist_node fib_hash;
+	struct hlist_node fib_lhash;
+	struct list_head nh_list;
+	struct net *fib_net;
+	refcount_t fib_treeref;
+	refcount_t fib_clntref;
+	unsigned int fib_flags;
+	unsigned char fib_dead;
+	unsigned char fib_protocol;
+	unsigned char fib_scope;
+	unsigned char fib_type;
+	__be32 fib_prefsrc;
+	u32 fib_tb_id;
+	u32 fib_priority;
+	struct dst_metrics *fib_metrics;
+	int fib_nhs;
+	bool fib_nh_is_v6;
+	bool nh_updated;
+	bool pfsrc_removed;
+	struct nexthop *nh;
+	struct callback_head rcu;
+	struct fib_nh fib_nh[0];
 };
 
-struct fib6_config {
-	u32 fc_table;
-	u32 fc_metric;
-	int fc_dst_len;
-	int fc_src_len;
-	int fc_ifindex;
-	u32 fc_flags;
-	u32 fc_protocol;
-	u16 fc_type;
-	u16 fc_delete_all_nh: 1;
-	u16 fc_ignore_dev_down: 1;
-	u16 __unused: 14;
-	u32 fc_nh_id;
-	struct in6_addr fc_dst;
-	struct in6_addr fc_src;
-	struct in6_addr fc_prefsrc;
-	struct in6_addr fc_gateway;
-	long unsigned int fc_expires;
-	struct nlattr *fc_mx;
-	int fc_mx_len;
-	int fc_mp_len;
-	struct nlattr *fc_mp;
-	struct nl_info fc_nlinfo;
-	struct nlattr *fc_encap;
-	u16 fc_encap_type;
-	bool fc_is_fdb;
+struct nh_info;
+
+struct nh_group;
+
+struct nexthop {
+	struct rb_node rb_node;
+	struct list_head fi_list;
+	struct list_head f6i_list;
+	struct list_head fdb_list;
+	struct list_head grp_list;
+	struct net *net;
+	u32 id;
+	u8 protocol;
+	u8 nh_flags;
+	bool is_group;
+	refcount_t refcnt;
+	struct callback_head rcu;
+	union {
+		struct nh_info *nh_info;
+		struct nh_group *nh_grp;
+	};
 };
 
 struct ipv6_bpf_stub {
@@ -65018,14 +64787,6 @@ struct ipv6_bpf_stub {
 	int (*ipv6_setsockopt)(struct sock *, int, int, sockptr_t, unsigned int);
 	int (*ipv6_getsockopt)(struct sock *, int, int, sockptr_t, sockptr_t);
 	int (*ipv6_dev_get_saddr)(struct net *, const struct net_device *, const struct in6_addr *, unsigned int, struct in6_addr *);
-};
-
-enum {
-	INET_ECN_NOT_ECT = 0,
-	INET_ECN_ECT_1 = 1,
-	INET_ECN_ECT_0 = 2,
-	INET_ECN_CE = 3,
-	INET_ECN_MASK = 3,
 };
 
 struct mptcp_sock {};
@@ -65073,7 +64834,6 @@ struct tcp_skb_cb {
 		} tx;
 		union {
 			struct inet_skb_parm h4;
-			struct inet6_skb_parm h6;
 		} header;
 	};
 };
@@ -65134,10 +64894,6 @@ struct xdp_sock {
 	struct sock sk;
 	long: 64;
 	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
 	struct xsk_queue *rx;
 	struct net_device *dev;
 	struct xdp_umem *umem;
@@ -65171,6 +64927,80 @@ struct xdp_sock {
 	long: 64;
 	long: 64;
 	long: 64;
+};
+
+struct nh_info {
+	struct hlist_node dev_hash;
+	struct nexthop *nh_parent;
+	u8 family;
+	bool reject_nh;
+	bool fdb_nh;
+	union {
+		struct fib_nh_common fib_nhc;
+		struct fib_nh fib_nh;
+		struct fib6_nh fib6_nh;
+	};
+};
+
+struct nh_grp_entry;
+
+struct nh_res_bucket {
+	struct nh_grp_entry *nh_entry;
+	atomic_long_t used_time;
+	long unsigned int migrated_time;
+	bool occupied;
+	u8 nh_flags;
+};
+
+struct nh_grp_entry_stats;
+
+struct nh_grp_entry {
+	struct nexthop *nh;
+	struct nh_grp_entry_stats *stats;
+	u16 weight;
+	union {
+		struct {
+			atomic_t upper_bound;
+		} hthr;
+		struct {
+			struct list_head uw_nh_entry;
+			u16 count_buckets;
+			u16 wants_buckets;
+		} res;
+	};
+	struct list_head nh_list;
+	struct nexthop *nh_parent;
+	u64 packets_hw;
+};
+
+struct nh_res_table {
+	struct net *net;
+	u32 nhg_id;
+	struct delayed_work upkeep_dw;
+	struct list_head uw_nh_entries;
+	long unsigned int unbalanced_since;
+	u32 idle_timer;
+	u32 unbalanced_timer;
+	u16 num_nh_buckets;
+	struct nh_res_bucket nh_buckets[0];
+};
+
+struct nh_grp_entry_stats {
+	u64_stats_t packets;
+	struct u64_stats_sync syncp;
+};
+
+struct nh_group {
+	struct nh_group *spare;
+	u16 num_nh;
+	bool is_multipath;
+	bool hash_threshold;
+	bool resilient;
+	bool fdb_nh;
+	bool has_v4;
+	bool hw_stats;
+	struct nh_res_table *res_table;
+	struct nh_grp_entry nh_entries[0];
 };
 
 struct tls_crypto_info {
@@ -65503,60 +65333,6 @@ typedef u64 (*btf_bpf_xdp_check_mtu)(struct xdp_buff *, u32, u32 *, s32, u64);
 typedef u64 (*btf_bpf_lwt_in_push_encap)(struct sk_buff *, u32, void *, u32);
 
 typedef u64 (*btf_bpf_lwt_xmit_push_encap)(struct sk_buff *, u32, void *, u32);
-
-typedef u64 (*btf_bpf_skc_lookup_tcp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_sk_lookup_tcp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_sk_lookup_udp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_tc_skc_lookup_tcp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_tc_sk_lookup_tcp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_tc_sk_lookup_udp)(struct sk_buff *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_sk_release)(struct sock *);
-
-typedef u64 (*btf_bpf_xdp_sk_lookup_udp)(struct xdp_buff *, struct bpf_sock_tuple *, u32, u32, u64);
-
-typedef u64 (*btf_bpf_xdp_skc_lookup_tcp)(struct xdp_buff *, struct bpf_sock_tuple *, u32, u32, u64);
-
-typedef u64 (*btf_bpf_xdp_sk_lookup_tcp)(struct xdp_buff *, struct bpf_sock_tuple *, u32, u32, u64);
-
-typedef u64 (*btf_bpf_sock_addr_skc_lookup_tcp)(struct bpf_sock_addr_kern *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_sock_addr_sk_lookup_tcp)(struct bpf_sock_addr_kern *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_sock_addr_sk_lookup_udp)(struct bpf_sock_addr_kern *, struct bpf_sock_tuple *, u32, u64, u64);
-
-typedef u64 (*btf_bpf_tcp_sock)(struct sock *);
-
-typedef u64 (*btf_bpf_get_listener_sock)(struct sock *);
-
-typedef u64 (*btf_bpf_skb_ecn_set_ce)(struct sk_buff *);
-
-typedef u64 (*btf_bpf_tcp_check_syncookie)(struct sock *, void *, u32, struct tcphdr *, u32);
-
-typedef u64 (*btf_bpf_tcp_gen_syncookie)(struct sock *, void *, u32, struct tcphdr *, u32);
-
-typedef u64 (*btf_bpf_sk_assign)(struct sk_buff *, struct sock *, u64);
-
-typedef u64 (*btf_bpf_sock_ops_load_hdr_opt)(struct bpf_sock_ops_kern *, void *, u32, u64);
-
-typedef u64 (*btf_bpf_sock_ops_store_hdr_opt)(struct bpf_sock_ops_kern *, const void *, u32, u64);
-
-typedef u64 (*btf_bpf_sock_ops_reserve_hdr_opt)(struct bpf_sock_ops_kern *, u32, u64);
-
-typedef u64 (*btf_bpf_skb_set_tstamp)(struct sk_buff *, u64, u32);
-
-typedef u64 (*btf_sk_select_reuseport)(struct sk_reuseport_kern *, struct bpf_map *, void *, u32);
-
-typedef u64 (*btf_sk_reuseport_load_bytes)(const struct sk_reuseport_kern *, u32, void *, u32);
-
-typedef u64 (*btf_sk_reuseport_load_bytes_relative)(const struct sk_reuseport_kern *, u32, void *, u32, u32);
-
-typedef u64 (*btf_bpf_sk_lookup_assign)(struct bpf_sk_lookup_kern *, struct sock *, u64);
 
 typedef u64 (*btf_bpf_skc_to_tcp6_sock)(struct sock *);
 
@@ -66067,6 +65843,19 @@ enum gro_result {
 };
 
 typedef enum gro_result gro_result_t;
+
+struct offload_callbacks {
+	struct sk_buff * (*gso_segment)(struct sk_buff *, netdev_features_t);
+	struct sk_buff * (*gro_receive)(struct list_head *, struct sk_buff *);
+	int (*gro_complete)(struct sk_buff *, int);
+};
+
+struct packet_offload {
+	__be16 type;
+	u16 priority;
+	struct offload_callbacks callbacks;
+	struct list_head list;
+};
 
 struct napi_gro_cb {
 	union {
@@ -67156,32 +66945,6 @@ typedef void (*btf_trace_neigh_event_send_dead)(void *, struct neighbour *, int)
 
 typedef void (*btf_trace_neigh_cleanup_and_release)(void *, struct neighbour *, int);
 
-struct dst_cache_pcpu {
-	long unsigned int refresh_ts;
-	struct dst_entry *dst;
-	u32 cookie;
-	union {
-		struct in_addr in_saddr;
-		struct in6_addr in6_saddr;
-	};
-};
-
-struct gro_cell;
-
-struct gro_cells {
-	struct gro_cell *cells;
-};
-
-struct gro_cell {
-	struct sk_buff_head napi_skbs;
-	struct napi_struct napi;
-};
-
-struct percpu_free_defer {
-	struct callback_head rcu;
-	void *ptr;
-};
-
 enum __sk_action {
 	__SK_DROP = 0,
 	__SK_PASS = 1,
@@ -67198,6 +66961,25 @@ struct sk_psock_link {
 	struct list_head list;
 	struct bpf_map *map;
 	void *link_raw;
+};
+
+enum {
+	BPF_SOCK_OPS_VOID = 0,
+	BPF_SOCK_OPS_TIMEOUT_INIT = 1,
+	BPF_SOCK_OPS_RWND_INIT = 2,
+	BPF_SOCK_OPS_TCP_CONNECT_CB = 3,
+	BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4,
+	BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5,
+	BPF_SOCK_OPS_NEEDS_ECN = 6,
+	BPF_SOCK_OPS_BASE_RTT = 7,
+	BPF_SOCK_OPS_RTO_CB = 8,
+	BPF_SOCK_OPS_RETRANS_CB = 9,
+	BPF_SOCK_OPS_STATE_CB = 10,
+	BPF_SOCK_OPS_TCP_LISTEN_CB = 11,
+	BPF_SOCK_OPS_RTT_CB = 12,
+	BPF_SOCK_OPS_PARSE_HDR_OPT_CB = 13,
+	BPF_SOCK_OPS_HDR_OPT_LEN_CB = 14,
+	BPF_SOCK_OPS_WRITE_HDR_OPT_CB = 15,
 };
 
 struct bpf_stab {
@@ -67411,17 +67193,6 @@ struct tc_mq_qopt_offload {
 
 struct mq_sched {
 	struct Qdisc **qdiscs;
-};
-
-struct sch_frag_data {
-	long unsigned int dst;
-	struct qdisc_skb_cb cb;
-	__be16 inner_protocol;
-	u16 vlan_tci;
-	__be16 vlan_proto;
-	unsigned int l2_len;
-	u8 l2_data[18];
-	int (*xmit)(struct sk_buff *);
 };
 
 struct sockaddr_nl {
@@ -67730,10 +67501,46 @@ struct netlink_policy_dump_state {
 	} policies[0];
 };
 
+struct bpf_sk_lookup {
+	union {
+		union {
+			struct bpf_sock *sk;
+		};
+		__u64 cookie;
+	};
+	__u32 family;
+	__u32 protocol;
+	__u32 remote_ip4;
+	__u32 remote_ip6[4];
+	__be16 remote_port;
+	__u32 local_ip4;
+	__u32 local_ip6[4];
+	__u32 local_port;
+	__u32 ingress_ifindex;
+};
+
 struct bpf_cg_run_ctx {
 	struct bpf_run_ctx run_ctx;
 	const struct bpf_prog_array_item *prog_item;
 	int retval;
+};
+
+struct bpf_sk_lookup_kern {
+	u16 family;
+	u16 protocol;
+	__be16 sport;
+	u16 dport;
+	struct {
+		__be32 saddr;
+		__be32 daddr;
+	} v4;
+	struct {
+		const struct in6_addr *saddr;
+		const struct in6_addr *daddr;
+	} v6;
+	struct sock *selected_sk;
+	u32 ingress_ifindex;
+	bool no_reuseport;
 };
 
 struct nf_hook_state {
@@ -69768,2281 +69575,6 @@ struct ethnl_phy_dump_ctx {
 	long unsigned int phy_index;
 };
 
-struct ip_mreqn {
-	struct in_addr imr_multiaddr;
-	struct in_addr imr_address;
-	int imr_ifindex;
-};
-
-struct rtmsg {
-	unsigned char rtm_family;
-	unsigned char rtm_dst_len;
-	unsigned char rtm_src_len;
-	unsigned char rtm_tos;
-	unsigned char rtm_table;
-	unsigned char rtm_protocol;
-	unsigned char rtm_scope;
-	unsigned char rtm_type;
-	unsigned int rtm_flags;
-};
-
-struct rtvia {
-	__kernel_sa_family_t rtvia_family;
-	__u8 rtvia_addr[0];
-};
-
-struct ip_sf_list;
-
-struct ip_mc_list {
-	struct in_device *interface;
-	__be32 multiaddr;
-	unsigned int sfmode;
-	struct ip_sf_list *sources;
-	struct ip_sf_list *tomb;
-	long unsigned int sfcount[2];
-	union {
-		struct ip_mc_list *next;
-		struct ip_mc_list *next_rcu;
-	};
-	struct ip_mc_list *next_hash;
-	struct timer_list timer;
-	int users;
-	refcount_t refcnt;
-	spinlock_t lock;
-	char tm_running;
-	char reporter;
-	char unsolicit_count;
-	char loaded;
-	unsigned char gsquery;
-	unsigned char crcount;
-	struct callback_head rcu;
-};
-
-struct ip_sf_socklist {
-	unsigned int sl_max;
-	unsigned int sl_count;
-	struct callback_head rcu;
-	__be32 sl_addr[0];
-};
-
-struct ip_mc_socklist {
-	struct ip_mc_socklist *next_rcu;
-	struct ip_mreqn multi;
-	unsigned int sfmode;
-	struct ip_sf_socklist *sflist;
-	struct callback_head rcu;
-};
-
-struct ip_sf_list {
-	struct ip_sf_list *sf_next;
-	long unsigned int sf_count[2];
-	__be32 sf_inaddr;
-	unsigned char sf_gsresp;
-	unsigned char sf_oldin;
-	unsigned char sf_crcount;
-	struct callback_head rcu;
-};
-
-struct uncached_list {
-	spinlock_t lock;
-	struct list_head head;
-};
-
-struct ipv4_addr_key {
-	__be32 addr;
-	int vif;
-};
-
-struct inetpeer_addr {
-	union {
-		struct ipv4_addr_key a4;
-		struct in6_addr a6;
-		u32 key[4];
-	};
-	__u16 family;
-};
-
-struct inet_peer {
-	struct rb_node rb_node;
-	u64 hash;
-	struct inetpeer_addr daddr;
-	u32 metrics[17];
-	u32 rate_tokens;
-	u32 n_redirects;
-	long unsigned int rate_last;
-	union {
-		struct {
-			atomic_t rid;
-		};
-		struct callback_head rcu;
-	};
-	__u32 dtime;
-	refcount_t refcnt;
-};
-
-struct fib_rt_info {
-	struct fib_info *fi;
-	u32 tb_id;
-	__be32 dst;
-	int dst_len;
-	dscp_t dscp;
-	u8 type;
-	u8 offload: 1;
-	u8 trap: 1;
-	u8 offload_failed: 1;
-	u8 unused: 5;
-};
-
-struct rt_cache_stat {
-	unsigned int in_slow_tot;
-	unsigned int in_slow_mc;
-	unsigned int in_no_route;
-	unsigned int in_brd;
-	unsigned int in_martian_dst;
-	unsigned int in_martian_src;
-	unsigned int out_slow_tot;
-	unsigned int out_slow_mc;
-};
-
-struct fib_alias {
-	struct hlist_node fa_list;
-	struct fib_info *fa_info;
-	dscp_t fa_dscp;
-	u8 fa_type;
-	u8 fa_state;
-	u8 fa_slen;
-	u32 tb_id;
-	s16 fa_default;
-	u8 offload;
-	u8 trap;
-	u8 offload_failed;
-	struct callback_head rcu;
-};
-
-struct fib_prop {
-	int error;
-	u8 scope;
-};
-
-struct raw_hashinfo {
-	spinlock_t lock;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	struct hlist_head ht[256];
-};
-
-enum ip_defrag_users {
-	IP_DEFRAG_LOCAL_DELIVER = 0,
-	IP_DEFRAG_CALL_RA_CHAIN = 1,
-	IP_DEFRAG_CONNTRACK_IN = 2,
-	__IP_DEFRAG_CONNTRACK_IN_END = 65537,
-	IP_DEFRAG_CONNTRACK_OUT = 65538,
-	__IP_DEFRAG_CONNTRACK_OUT_END = 131073,
-	IP_DEFRAG_CONNTRACK_BRIDGE_IN = 131074,
-	__IP_DEFRAG_CONNTRACK_BRIDGE_IN = 196609,
-	IP_DEFRAG_VS_IN = 196610,
-	IP_DEFRAG_VS_OUT = 196611,
-	IP_DEFRAG_VS_FWD = 196612,
-	IP_DEFRAG_AF_PACKET = 196613,
-	IP_DEFRAG_MACVLAN = 196614,
-};
-
-enum {
-	INET_FRAG_FIRST_IN = 1,
-	INET_FRAG_LAST_IN = 2,
-	INET_FRAG_COMPLETE = 4,
-	INET_FRAG_HASH_DEAD = 8,
-	INET_FRAG_DROP = 16,
-};
-
-struct ipq {
-	struct inet_frag_queue q;
-	u8 ecn;
-	u16 max_df_size;
-	int iif;
-	unsigned int rid;
-	struct inet_peer *peer;
-};
-
-typedef union {
-	__be32 a4;
-	__be32 a6[4];
-	struct in6_addr in6;
-} xfrm_address_t;
-
-struct xfrm_id {
-	xfrm_address_t daddr;
-	__be32 spi;
-	__u8 proto;
-};
-
-struct xfrm_sec_ctx {
-	__u8 ctx_doi;
-	__u8 ctx_alg;
-	__u16 ctx_len;
-	__u32 ctx_sid;
-	char ctx_str[0];
-};
-
-struct xfrm_selector {
-	xfrm_address_t daddr;
-	xfrm_address_t saddr;
-	__be16 dport;
-	__be16 dport_mask;
-	__be16 sport;
-	__be16 sport_mask;
-	__u16 family;
-	__u8 prefixlen_d;
-	__u8 prefixlen_s;
-	__u8 proto;
-	int ifindex;
-	__kernel_uid32_t user;
-};
-
-struct xfrm_lifetime_cfg {
-	__u64 soft_byte_limit;
-	__u64 hard_byte_limit;
-	__u64 soft_packet_limit;
-	__u64 hard_packet_limit;
-	__u64 soft_add_expires_seconds;
-	__u64 hard_add_expires_seconds;
-	__u64 soft_use_expires_seconds;
-	__u64 hard_use_expires_seconds;
-};
-
-struct xfrm_lifetime_cur {
-	__u64 bytes;
-	__u64 packets;
-	__u64 add_time;
-	__u64 use_time;
-};
-
-struct xfrm_replay_state {
-	__u32 oseq;
-	__u32 seq;
-	__u32 bitmap;
-};
-
-struct xfrm_replay_state_esn {
-	unsigned int bmp_len;
-	__u32 oseq;
-	__u32 seq;
-	__u32 oseq_hi;
-	__u32 seq_hi;
-	__u32 replay_window;
-	__u32 bmp[0];
-};
-
-struct xfrm_algo {
-	char alg_name[64];
-	unsigned int alg_key_len;
-	char alg_key[0];
-};
-
-struct xfrm_algo_auth {
-	char alg_name[64];
-	unsigned int alg_key_len;
-	unsigned int alg_trunc_len;
-	char alg_key[0];
-};
-
-struct xfrm_algo_aead {
-	char alg_name[64];
-	unsigned int alg_key_len;
-	unsigned int alg_icv_len;
-	char alg_key[0];
-};
-
-struct xfrm_stats {
-	__u32 replay_window;
-	__u32 replay;
-	__u32 integrity_failed;
-};
-
-struct xfrm_encap_tmpl {
-	__u16 encap_type;
-	__be16 encap_sport;
-	__be16 encap_dport;
-	xfrm_address_t encap_oa;
-};
-
-struct xfrm_mark {
-	__u32 v;
-	__u32 m;
-};
-
-struct xfrm_address_filter {
-	xfrm_address_t saddr;
-	xfrm_address_t daddr;
-	__u16 family;
-	__u8 splen;
-	__u8 dplen;
-};
-
-struct xfrm_state_walk {
-	struct list_head all;
-	u8 state;
-	u8 dying;
-	u8 proto;
-	u32 seq;
-	struct xfrm_address_filter *filter;
-};
-
-struct xfrm_dev_offload {
-	struct net_device *dev;
-	netdevice_tracker dev_tracker;
-	struct net_device *real_dev;
-	long unsigned int offload_handle;
-	u8 dir: 2;
-	u8 type: 2;
-	u8 flags: 2;
-};
-
-struct xfrm_mode {
-	u8 encap;
-	u8 family;
-	u8 flags;
-};
-
-enum xfrm_replay_mode {
-	XFRM_REPLAY_MODE_LEGACY = 0,
-	XFRM_REPLAY_MODE_BMP = 1,
-	XFRM_REPLAY_MODE_ESN = 2,
-};
-
-struct xfrm_type;
-
-struct xfrm_type_offload;
-
-struct xfrm_state {
-	possible_net_t xs_net;
-	union {
-		struct hlist_node gclist;
-		struct hlist_node bydst;
-	};
-	union {
-		struct hlist_node dev_gclist;
-		struct hlist_node bysrc;
-	};
-	struct hlist_node byspi;
-	struct hlist_node byseq;
-	struct hlist_node state_cache;
-	struct hlist_node state_cache_input;
-	refcount_t refcnt;
-	spinlock_t lock;
-	u32 pcpu_num;
-	struct xfrm_id id;
-	struct xfrm_selector sel;
-	struct xfrm_mark mark;
-	u32 if_id;
-	u32 tfcpad;
-	u32 genid;
-	struct xfrm_state_walk km;
-	struct {
-		u32 reqid;
-		u8 mode;
-		u8 replay_window;
-		u8 aalgo;
-		u8 ealgo;
-		u8 calgo;
-		u8 flags;
-		u16 family;
-		xfrm_address_t saddr;
-		int header_len;
-		int trailer_len;
-		u32 extra_flags;
-		struct xfrm_mark smark;
-	} props;
-	struct xfrm_lifetime_cfg lft;
-	struct xfrm_algo_auth *aalg;
-	struct xfrm_algo *ealg;
-	struct xfrm_algo *calg;
-	struct xfrm_algo_aead *aead;
-	const char *geniv;
-	__be16 new_mapping_sport;
-	u32 new_mapping;
-	u32 mapping_maxage;
-	struct xfrm_encap_tmpl *encap;
-	u32 nat_keepalive_interval;
-	time64_t nat_keepalive_expiration;
-	xfrm_address_t *coaddr;
-	struct xfrm_state *tunnel;
-	atomic_t tunnel_users;
-	struct xfrm_replay_state replay;
-	struct xfrm_replay_state_esn *replay_esn;
-	struct xfrm_replay_state preplay;
-	struct xfrm_replay_state_esn *preplay_esn;
-	enum xfrm_replay_mode repl_mode;
-	u32 xflags;
-	u32 replay_maxage;
-	u32 replay_maxdiff;
-	struct timer_list rtimer;
-	struct xfrm_stats stats;
-	struct xfrm_lifetime_cur curlft;
-	struct hrtimer mtimer;
-	struct xfrm_dev_offload xso;
-	long int saved_tmo;
-	time64_t lastused;
-	struct page_frag xfrag;
-	const struct xfrm_type *type;
-	struct xfrm_mode inner_mode;
-	struct xfrm_mode inner_mode_iaf;
-	struct xfrm_mode outer_mode;
-	const struct xfrm_type_offload *type_offload;
-	struct xfrm_sec_ctx *security;
-	void *data;
-	u8 dir;
-};
-
-struct xfrm_type {
-	struct module *owner;
-	u8 proto;
-	u8 flags;
-	int (*init_state)(struct xfrm_state *, struct netlink_ext_ack *);
-	void (*destructor)(struct xfrm_state *);
-	int (*input)(struct xfrm_state *, struct sk_buff *);
-	int (*output)(struct xfrm_state *, struct sk_buff *);
-	int (*reject)(struct xfrm_state *, struct sk_buff *, const struct flowi *);
-};
-
-struct xfrm_type_offload {
-	struct module *owner;
-	u8 proto;
-	void (*encap)(struct xfrm_state *, struct sk_buff *);
-	int (*input_tail)(struct xfrm_state *, struct sk_buff *);
-	int (*xmit)(struct xfrm_state *, struct sk_buff *, netdev_features_t);
-};
-
-struct sec_path {
-	int len;
-	int olen;
-	int verified_cnt;
-	struct xfrm_state *xvec[6];
-	struct xfrm_offload ovec[1];
-};
-
-typedef u8 u_int8_t;
-
-enum pkt_hash_types {
-	PKT_HASH_TYPE_NONE = 0,
-	PKT_HASH_TYPE_L2 = 1,
-	PKT_HASH_TYPE_L3 = 2,
-	PKT_HASH_TYPE_L4 = 3,
-};
-
-struct ip_options_data {
-	struct ip_options_rcu opt;
-	char data[40];
-};
-
-enum {
-	LWTUNNEL_XMIT_DONE = 0,
-	LWTUNNEL_XMIT_CONTINUE = 256,
-};
-
-struct ipcm_cookie {
-	struct sockcm_cookie sockc;
-	__be32 addr;
-	int oif;
-	struct ip_options_rcu *opt;
-	__u8 protocol;
-	__u8 ttl;
-	__s16 tos;
-	char priority;
-	__u16 gso_size;
-};
-
-struct ip_fraglist_iter {
-	struct sk_buff *frag;
-	struct iphdr *iph;
-	int offset;
-	unsigned int hlen;
-};
-
-struct ip_frag_state {
-	bool DF;
-	unsigned int hlen;
-	unsigned int ll_rs;
-	unsigned int mtu;
-	unsigned int left;
-	int offset;
-	int ptr;
-	__be16 not_last_frag;
-};
-
-struct ip_reply_arg {
-	struct kvec iov[1];
-	int flags;
-	__wsum csum;
-	int csumoffset;
-	int bound_dev_if;
-	u8 tos;
-	kuid_t uid;
-};
-
-struct ip_mreq_source {
-	__be32 imr_multiaddr;
-	__be32 imr_interface;
-	__be32 imr_sourceaddr;
-};
-
-struct ip_msfilter {
-	__be32 imsf_multiaddr;
-	__be32 imsf_interface;
-	__u32 imsf_fmode;
-	__u32 imsf_numsrc;
-	union {
-		__be32 imsf_slist[1];
-		struct {
-			struct {} __empty_imsf_slist_flex;
-			__be32 imsf_slist_flex[0];
-		};
-	};
-};
-
-struct group_req {
-	__u32 gr_interface;
-	struct __kernel_sockaddr_storage gr_group;
-};
-
-struct group_source_req {
-	__u32 gsr_interface;
-	struct __kernel_sockaddr_storage gsr_group;
-	struct __kernel_sockaddr_storage gsr_source;
-};
-
-struct group_filter {
-	union {
-		struct {
-			__u32 gf_interface_aux;
-			struct __kernel_sockaddr_storage gf_group_aux;
-			__u32 gf_fmode_aux;
-			__u32 gf_numsrc_aux;
-			struct __kernel_sockaddr_storage gf_slist[1];
-		};
-		struct {
-			__u32 gf_interface;
-			struct __kernel_sockaddr_storage gf_group;
-			__u32 gf_fmode;
-			__u32 gf_numsrc;
-			struct __kernel_sockaddr_storage gf_slist_flex[0];
-		};
-	};
-};
-
-struct in_pktinfo {
-	int ipi_ifindex;
-	struct in_addr ipi_spec_dst;
-	struct in_addr ipi_addr;
-};
-
-struct compat_group_req {
-	__u32 gr_interface;
-	struct __kernel_sockaddr_storage gr_group;
-} __attribute__((packed));
-
-struct compat_group_source_req {
-	__u32 gsr_interface;
-	struct __kernel_sockaddr_storage gsr_group;
-	struct __kernel_sockaddr_storage gsr_source;
-} __attribute__((packed));
-
-struct compat_group_filter {
-	union {
-		struct {
-			__u32 gf_interface_aux;
-			struct __kernel_sockaddr_storage gf_group_aux;
-			__u32 gf_fmode_aux;
-			__u32 gf_numsrc_aux;
-			struct __kernel_sockaddr_storage gf_slist[1];
-		} __attribute__((packed));
-		struct {
-			__u32 gf_interface;
-			struct __kernel_sockaddr_storage gf_group;
-			__u32 gf_fmode;
-			__u32 gf_numsrc;
-			struct __kernel_sockaddr_storage gf_slist_flex[0];
-		} __attribute__((packed));
-	};
-};
-
-typedef u32 inet_ehashfn_t(const struct net *, const __be32, const __u16, const __be32, const __be16);
-
-struct dmabuf_cmsg {
-	__u64 frag_offset;
-	__u32 frag_size;
-	__u32 frag_token;
-	__u32 dmabuf_id;
-	__u32 flags;
-};
-
-enum {
-	BPF_TCP_ESTABLISHED = 1,
-	BPF_TCP_SYN_SENT = 2,
-	BPF_TCP_SYN_RECV = 3,
-	BPF_TCP_FIN_WAIT1 = 4,
-	BPF_TCP_FIN_WAIT2 = 5,
-	BPF_TCP_TIME_WAIT = 6,
-	BPF_TCP_CLOSE = 7,
-	BPF_TCP_CLOSE_WAIT = 8,
-	BPF_TCP_LAST_ACK = 9,
-	BPF_TCP_LISTEN = 10,
-	BPF_TCP_CLOSING = 11,
-	BPF_TCP_NEW_SYN_RECV = 12,
-	BPF_TCP_BOUND_INACTIVE = 13,
-	BPF_TCP_MAX_STATES = 14,
-};
-
-struct tcpvegas_info {
-	__u32 tcpv_enabled;
-	__u32 tcpv_rttcnt;
-	__u32 tcpv_rtt;
-	__u32 tcpv_minrtt;
-};
-
-struct tcp_dctcp_info {
-	__u16 dctcp_enabled;
-	__u16 dctcp_ce_state;
-	__u32 dctcp_alpha;
-	__u32 dctcp_ab_ecn;
-	__u32 dctcp_ab_tot;
-};
-
-struct tcp_bbr_info {
-	__u32 bbr_bw_lo;
-	__u32 bbr_bw_hi;
-	__u32 bbr_min_rtt;
-	__u32 bbr_pacing_gain;
-	__u32 bbr_cwnd_gain;
-};
-
-union tcp_cc_info {
-	struct tcpvegas_info vegas;
-	struct tcp_dctcp_info dctcp;
-	struct tcp_bbr_info bbr;
-};
-
-enum inet_csk_ack_state_t {
-	ICSK_ACK_SCHED = 1,
-	ICSK_ACK_TIMER = 2,
-	ICSK_ACK_PUSHED = 4,
-	ICSK_ACK_PUSHED2 = 8,
-	ICSK_ACK_NOW = 16,
-	ICSK_ACK_NOMEM = 32,
-};
-
-enum {
-	TCP_FLAG_CWR = 32768,
-	TCP_FLAG_ECE = 16384,
-	TCP_FLAG_URG = 8192,
-	TCP_FLAG_ACK = 4096,
-	TCP_FLAG_PSH = 2048,
-	TCP_FLAG_RST = 1024,
-	TCP_FLAG_SYN = 512,
-	TCP_FLAG_FIN = 256,
-	TCP_RESERVED_BITS = 15,
-	TCP_DATA_OFFSET = 240,
-};
-
-struct tcp_repair_opt {
-	__u32 opt_code;
-	__u32 opt_val;
-};
-
-struct tcp_repair_window {
-	__u32 snd_wl1;
-	__u32 snd_wnd;
-	__u32 max_window;
-	__u32 rcv_wnd;
-	__u32 rcv_wup;
-};
-
-enum {
-	TCP_NO_QUEUE = 0,
-	TCP_RECV_QUEUE = 1,
-	TCP_SEND_QUEUE = 2,
-	TCP_QUEUES_NR = 3,
-};
-
-struct tcp_info {
-	__u8 tcpi_state;
-	__u8 tcpi_ca_state;
-	__u8 tcpi_retransmits;
-	__u8 tcpi_probes;
-	__u8 tcpi_backoff;
-	__u8 tcpi_options;
-	__u8 tcpi_snd_wscale: 4;
-	__u8 tcpi_rcv_wscale: 4;
-	__u8 tcpi_delivery_rate_app_limited: 1;
-	__u8 tcpi_fastopen_client_fail: 2;
-	__u32 tcpi_rto;
-	__u32 tcpi_ato;
-	__u32 tcpi_snd_mss;
-	__u32 tcpi_rcv_mss;
-	__u32 tcpi_unacked;
-	__u32 tcpi_sacked;
-	__u32 tcpi_lost;
-	__u32 tcpi_retrans;
-	__u32 tcpi_fackets;
-	__u32 tcpi_last_data_sent;
-	__u32 tcpi_last_ack_sent;
-	__u32 tcpi_last_data_recv;
-	__u32 tcpi_last_ack_recv;
-	__u32 tcpi_pmtu;
-	__u32 tcpi_rcv_ssthresh;
-	__u32 tcpi_rtt;
-	__u32 tcpi_rttvar;
-	__u32 tcpi_snd_ssthresh;
-	__u32 tcpi_snd_cwnd;
-	__u32 tcpi_advmss;
-	__u32 tcpi_reordering;
-	__u32 tcpi_rcv_rtt;
-	__u32 tcpi_rcv_space;
-	__u32 tcpi_total_retrans;
-	__u64 tcpi_pacing_rate;
-	__u64 tcpi_max_pacing_rate;
-	__u64 tcpi_bytes_acked;
-	__u64 tcpi_bytes_received;
-	__u32 tcpi_segs_out;
-	__u32 tcpi_segs_in;
-	__u32 tcpi_notsent_bytes;
-	__u32 tcpi_min_rtt;
-	__u32 tcpi_data_segs_in;
-	__u32 tcpi_data_segs_out;
-	__u64 tcpi_delivery_rate;
-	__u64 tcpi_busy_time;
-	__u64 tcpi_rwnd_limited;
-	__u64 tcpi_sndbuf_limited;
-	__u32 tcpi_delivered;
-	__u32 tcpi_delivered_ce;
-	__u64 tcpi_bytes_sent;
-	__u64 tcpi_bytes_retrans;
-	__u32 tcpi_dsack_dups;
-	__u32 tcpi_reord_seen;
-	__u32 tcpi_rcv_ooopack;
-	__u32 tcpi_snd_wnd;
-	__u32 tcpi_rcv_wnd;
-	__u32 tcpi_rehash;
-	__u16 tcpi_total_rto;
-	__u16 tcpi_total_rto_recoveries;
-	__u32 tcpi_total_rto_time;
-};
-
-enum {
-	TCP_NLA_PAD = 0,
-	TCP_NLA_BUSY = 1,
-	TCP_NLA_RWND_LIMITED = 2,
-	TCP_NLA_SNDBUF_LIMITED = 3,
-	TCP_NLA_DATA_SEGS_OUT = 4,
-	TCP_NLA_TOTAL_RETRANS = 5,
-	TCP_NLA_PACING_RATE = 6,
-	TCP_NLA_DELIVERY_RATE = 7,
-	TCP_NLA_SND_CWND = 8,
-	TCP_NLA_REORDERING = 9,
-	TCP_NLA_MIN_RTT = 10,
-	TCP_NLA_RECUR_RETRANS = 11,
-	TCP_NLA_DELIVERY_RATE_APP_LMT = 12,
-	TCP_NLA_SNDQ_SIZE = 13,
-	TCP_NLA_CA_STATE = 14,
-	TCP_NLA_SND_SSTHRESH = 15,
-	TCP_NLA_DELIVERED = 16,
-	TCP_NLA_DELIVERED_CE = 17,
-	TCP_NLA_BYTES_SENT = 18,
-	TCP_NLA_BYTES_RETRANS = 19,
-	TCP_NLA_DSACK_DUPS = 20,
-	TCP_NLA_REORD_SEEN = 21,
-	TCP_NLA_SRTT = 22,
-	TCP_NLA_TIMEOUT_REHASH = 23,
-	TCP_NLA_BYTES_NOTSENT = 24,
-	TCP_NLA_EDT = 25,
-	TCP_NLA_TTL = 26,
-	TCP_NLA_REHASH = 27,
-};
-
-struct tcp_zerocopy_receive {
-	__u64 address;
-	__u32 length;
-	__u32 recv_skip_hint;
-	__u32 inq;
-	__s32 err;
-	__u64 copybuf_address;
-	__s32 copybuf_len;
-	__u32 flags;
-	__u64 msg_control;
-	__u64 msg_controllen;
-	__u32 msg_flags;
-	__u32 reserved;
-};
-
-union tcp_ao_addr {
-	struct in_addr a4;
-	struct in6_addr a6;
-};
-
-struct tcp_ao_hdr {
-	u8 kind;
-	u8 length;
-	u8 keyid;
-	u8 rnext_keyid;
-};
-
-enum tcp_skb_cb_sacked_flags {
-	TCPCB_SACKED_ACKED = 1,
-	TCPCB_SACKED_RETRANS = 2,
-	TCPCB_LOST = 4,
-	TCPCB_TAGBITS = 7,
-	TCPCB_REPAIRED = 16,
-	TCPCB_EVER_RETRANS = 128,
-	TCPCB_RETRANS = 146,
-};
-
-struct tcp_md5sig_key {
-	struct hlist_node node;
-	u8 keylen;
-	u8 family;
-	u8 prefixlen;
-	u8 flags;
-	union tcp_ao_addr addr;
-	int l3index;
-	u8 key[80];
-	struct callback_head rcu;
-};
-
-enum tcp_chrono {
-	TCP_CHRONO_UNSPEC = 0,
-	TCP_CHRONO_BUSY = 1,
-	TCP_CHRONO_RWND_LIMITED = 2,
-	TCP_CHRONO_SNDBUF_LIMITED = 3,
-	__TCP_CHRONO_MAX = 4,
-};
-
-enum {
-	TCP_CMSG_INQ = 1,
-	TCP_CMSG_TS = 2,
-};
-
-struct tcp_splice_state {
-	struct pipe_inode_info *pipe;
-	size_t len;
-	unsigned int flags;
-};
-
-struct tcp_xa_pool {
-	u8 max;
-	u8 idx;
-	__u32 tokens[17];
-	netmem_ref netmems[17];
-};
-
-enum tcp_fastopen_client_fail {
-	TFO_STATUS_UNSPEC = 0,
-	TFO_COOKIE_UNAVAILABLE = 1,
-	TFO_DATA_NOT_ACKED = 2,
-	TFO_SYN_RETRANSMITTED = 3,
-};
-
-struct tcp_sack_block_wire {
-	__be32 start_seq;
-	__be32 end_seq;
-};
-
-enum tcp_queue {
-	TCP_FRAG_IN_WRITE_QUEUE = 0,
-	TCP_FRAG_IN_RTX_QUEUE = 1,
-};
-
-enum tcp_ca_ack_event_flags {
-	CA_ACK_SLOWPATH = 1,
-	CA_ACK_WIN_UPDATE = 2,
-	CA_ACK_ECE = 4,
-};
-
-struct tcp_sacktag_state {
-	u64 first_sackt;
-	u64 last_sackt;
-	u32 reord;
-	u32 sack_delivered;
-	int flag;
-	unsigned int mss_now;
-	struct rate_sample *rate;
-};
-
-enum tsq_flags {
-	TSQF_THROTTLED = 1,
-	TSQF_QUEUED = 2,
-	TCPF_TSQ_DEFERRED = 4,
-	TCPF_WRITE_TIMER_DEFERRED = 8,
-	TCPF_DELACK_TIMER_DEFERRED = 16,
-	TCPF_MTU_REDUCED_DEFERRED = 32,
-	TCPF_ACK_DEFERRED = 64,
-};
-
-struct tcp_ao_key {
-	struct hlist_node node;
-	union tcp_ao_addr addr;
-	u8 key[80];
-	unsigned int tcp_sigpool_id;
-	unsigned int digest_size;
-	int l3index;
-	u8 prefixlen;
-	u8 family;
-	u8 keylen;
-	u8 keyflags;
-	u8 sndid;
-	u8 rcvid;
-	u8 maclen;
-	struct callback_head rcu;
-	atomic64_t pkt_good;
-	atomic64_t pkt_bad;
-	u8 traffic_keys[0];
-};
-
-struct mptcp_out_options {};
-
-struct tcp_key {
-	union {
-		struct {
-			struct tcp_ao_key *ao_key;
-			char *traffic_key;
-			u32 sne;
-			u8 rcv_next;
-		};
-		struct tcp_md5sig_key *md5_key;
-	};
-	enum {
-		TCP_KEY_NONE = 0,
-		TCP_KEY_MD5 = 1,
-		TCP_KEY_AO = 2,
-	} type;
-};
-
-struct tcp_out_options {
-	u16 options;
-	u16 mss;
-	u8 ws;
-	u8 num_sack_blocks;
-	u8 hash_size;
-	u8 bpf_opt_len;
-	__u8 *hash_location;
-	__u32 tsval;
-	__u32 tsecr;
-	struct tcp_fastopen_cookie *fastopen_cookie;
-	struct mptcp_out_options mptcp;
-};
-
-struct tsq_tasklet {
-	struct tasklet_struct tasklet;
-	struct list_head head;
-};
-
-struct sock_bh_locked {
-	struct sock *sock;
-	local_lock_t bh_lock;
-};
-
-struct icmp_err {
-	int errno;
-	unsigned int fatal: 1;
-};
-
-enum tcp_tw_status {
-	TCP_TW_SUCCESS = 0,
-	TCP_TW_RST = 1,
-	TCP_TW_ACK = 2,
-	TCP_TW_SYN = 3,
-};
-
-enum tcp_seq_states {
-	TCP_SEQ_STATE_LISTENING = 0,
-	TCP_SEQ_STATE_ESTABLISHED = 1,
-};
-
-struct tcp_seq_afinfo {
-	sa_family_t family;
-};
-
-struct tcp_iter_state {
-	struct seq_net_private p;
-	enum tcp_seq_states state;
-	struct sock *syn_wait_sk;
-	int bucket;
-	int offset;
-	int sbucket;
-	int num;
-	loff_t last_pos;
-};
-
-union bpf_tcp_iter_batch_item {
-	struct sock *sk;
-	__u64 cookie;
-};
-
-struct bpf_tcp_iter_state {
-	struct tcp_iter_state state;
-	unsigned int cur_sk;
-	unsigned int end_sk;
-	unsigned int max_sk;
-	union bpf_tcp_iter_batch_item *batch;
-};
-
-struct bpf_iter__tcp {
-	union {
-		struct bpf_iter_meta *meta;
-	};
-	union {
-		struct sock_common *sk_common;
-	};
-	uid_t uid;
-};
-
-enum tcp_metric_index {
-	TCP_METRIC_RTT = 0,
-	TCP_METRIC_RTTVAR = 1,
-	TCP_METRIC_SSTHRESH = 2,
-	TCP_METRIC_CWND = 3,
-	TCP_METRIC_REORDERING = 4,
-	TCP_METRIC_RTT_US = 5,
-	TCP_METRIC_RTTVAR_US = 6,
-	__TCP_METRIC_MAX = 7,
-};
-
-enum {
-	TCP_METRICS_ATTR_UNSPEC = 0,
-	TCP_METRICS_ATTR_ADDR_IPV4 = 1,
-	TCP_METRICS_ATTR_ADDR_IPV6 = 2,
-	TCP_METRICS_ATTR_AGE = 3,
-	TCP_METRICS_ATTR_TW_TSVAL = 4,
-	TCP_METRICS_ATTR_TW_TS_STAMP = 5,
-	TCP_METRICS_ATTR_VALS = 6,
-	TCP_METRICS_ATTR_FOPEN_MSS = 7,
-	TCP_METRICS_ATTR_FOPEN_SYN_DROPS = 8,
-	TCP_METRICS_ATTR_FOPEN_SYN_DROP_TS = 9,
-	TCP_METRICS_ATTR_FOPEN_COOKIE = 10,
-	TCP_METRICS_ATTR_SADDR_IPV4 = 11,
-	TCP_METRICS_ATTR_SADDR_IPV6 = 12,
-	TCP_METRICS_ATTR_PAD = 13,
-	__TCP_METRICS_ATTR_MAX = 14,
-};
-
-enum {
-	TCP_METRICS_CMD_UNSPEC = 0,
-	TCP_METRICS_CMD_GET = 1,
-	TCP_METRICS_CMD_DEL = 2,
-	__TCP_METRICS_CMD_MAX = 3,
-};
-
-struct tcp_fastopen_metrics {
-	u16 mss;
-	u16 syn_loss: 10;
-	u16 try_exp: 2;
-	long unsigned int last_syn_loss;
-	struct tcp_fastopen_cookie cookie;
-};
-
-struct tcp_metrics_block {
-	struct tcp_metrics_block *tcpm_next;
-	struct net *tcpm_net;
-	struct inetpeer_addr tcpm_saddr;
-	struct inetpeer_addr tcpm_daddr;
-	long unsigned int tcpm_stamp;
-	u32 tcpm_lock;
-	u32 tcpm_vals[5];
-	struct tcp_fastopen_metrics tcpm_fastopen;
-	struct callback_head callback_head;
-};
-
-struct tcpm_hash_bucket {
-	struct tcp_metrics_block *chain;
-};
-
-struct tcp_plb_state {
-	u8 consec_cong_rounds: 5;
-	u8 unused: 3;
-	u32 pause_until;
-};
-
-struct icmp_filter {
-	__u32 data;
-};
-
-struct raw_iter_state {
-	struct seq_net_private p;
-	int bucket;
-};
-
-struct raw_sock {
-	struct inet_sock inet;
-	struct icmp_filter filter;
-	u32 ipmr_table;
-};
-
-struct raw_frag_vec {
-	struct msghdr *msg;
-	union {
-		struct icmphdr icmph;
-		char c[1];
-	} hdr;
-	int hlen;
-};
-
-enum {
-	UDP_FLAGS_CORK = 0,
-	UDP_FLAGS_NO_CHECK6_TX = 1,
-	UDP_FLAGS_NO_CHECK6_RX = 2,
-	UDP_FLAGS_GRO_ENABLED = 3,
-	UDP_FLAGS_ACCEPT_FRAGLIST = 4,
-	UDP_FLAGS_ACCEPT_L4 = 5,
-	UDP_FLAGS_ENCAP_ENABLED = 6,
-	UDP_FLAGS_UDPLITE_SEND_CC = 7,
-	UDP_FLAGS_UDPLITE_RECV_CC = 8,
-};
-
-struct ip_tunnel_encap_ops {
-	size_t (*encap_hlen)(struct ip_tunnel_encap *);
-	int (*build_header)(struct sk_buff *, struct ip_tunnel_encap *, u8 *, struct flowi4 *);
-	int (*err_handler)(struct sk_buff *, u32);
-};
-
-struct udp_skb_cb {
-	union {
-		struct inet_skb_parm h4;
-		struct inet6_skb_parm h6;
-	} header;
-	__u16 cscov;
-	__u8 partial_cov;
-};
-
-struct udp_dev_scratch {
-	u32 _tsize_state;
-	u16 len;
-	bool is_linear;
-	bool csum_unnecessary;
-};
-
-struct udp_seq_afinfo {
-	sa_family_t family;
-	struct udp_table *udp_table;
-};
-
-struct udp_iter_state {
-	struct seq_net_private p;
-	int bucket;
-};
-
-struct bpf_iter__udp {
-	union {
-		struct bpf_iter_meta *meta;
-	};
-	union {
-		struct udp_sock *udp_sk;
-	};
-	uid_t uid;
-	long: 0;
-	int bucket;
-};
-
-struct bpf_udp_iter_state {
-	struct udp_iter_state state;
-	unsigned int cur_sk;
-	unsigned int end_sk;
-	unsigned int max_sk;
-	int offset;
-	struct sock **batch;
-	bool st_bucket_done;
-};
-
-struct inet_protosw {
-	struct list_head list;
-	short unsigned int type;
-	short unsigned int protocol;
-	struct proto *prot;
-	const struct proto_ops *ops;
-	unsigned char flags;
-};
-
-typedef struct sock * (*udp_lookup_t)(const struct sk_buff *, __be16, __be16);
-
-typedef struct sk_buff * (*gro_receive_t)(struct list_head *, struct sk_buff *);
-
-typedef struct sk_buff * (*gro_receive_sk_t)(struct sock *, struct list_head *, struct sk_buff *);
-
-struct arpreq {
-	struct sockaddr arp_pa;
-	struct sockaddr arp_ha;
-	int arp_flags;
-	struct sockaddr arp_netmask;
-	char arp_dev[16];
-};
-
-enum {
-	AX25_VALUES_IPDEFMODE = 0,
-	AX25_VALUES_AXDEFMODE = 1,
-	AX25_VALUES_BACKOFF = 2,
-	AX25_VALUES_CONMODE = 3,
-	AX25_VALUES_WINDOW = 4,
-	AX25_VALUES_EWINDOW = 5,
-	AX25_VALUES_T1 = 6,
-	AX25_VALUES_T2 = 7,
-	AX25_VALUES_T3 = 8,
-	AX25_VALUES_IDLE = 9,
-	AX25_VALUES_N2 = 10,
-	AX25_VALUES_PACLEN = 11,
-	AX25_VALUES_PROTOCOL = 12,
-	AX25_MAX_VALUES = 13,
-};
-
-enum {
-	XFRM_LOOKUP_ICMP = 1,
-	XFRM_LOOKUP_QUEUE = 2,
-	XFRM_LOOKUP_KEEP_DST_REF = 4,
-};
-
-struct icmp_ext_hdr {
-	__u8 reserved1: 4;
-	__u8 version: 4;
-	__u8 reserved2;
-	__sum16 checksum;
-};
-
-struct icmp_extobj_hdr {
-	__be16 length;
-	__u8 class_num;
-	__u8 class_type;
-};
-
-struct icmp_ext_echo_ctype3_hdr {
-	__be16 afi;
-	__u8 addrlen;
-	__u8 reserved;
-};
-
-struct icmp_ext_echo_iio {
-	struct icmp_extobj_hdr extobj_hdr;
-	union {
-		char name[16];
-		__be32 ifindex;
-		struct {
-			struct icmp_ext_echo_ctype3_hdr ctype3_hdr;
-			union {
-				__be32 ipv4_addr;
-				struct in6_addr ipv6_addr;
-			} ip_addr;
-		} addr;
-	} ident;
-};
-
-struct trace_event_raw_icmp_send {
-	struct trace_entry ent;
-	const void *skbaddr;
-	int type;
-	int code;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u16 sport;
-	__u16 dport;
-	short unsigned int ulen;
-	char __data[0];
-};
-
-struct trace_event_data_offsets_icmp_send {};
-
-typedef void (*btf_trace_icmp_send)(void *, const struct sk_buff *, int, int);
-
-struct icmp_bxm {
-	struct sk_buff *skb;
-	int offset;
-	int data_len;
-	struct {
-		struct icmphdr icmph;
-		__be32 times[3];
-	} data;
-	int head_len;
-	struct ip_options_data replyopts;
-};
-
-struct icmp_control {
-	enum skb_drop_reason (*handler)(struct sk_buff *);
-	short int error;
-};
-
-struct ifaddrmsg {
-	__u8 ifa_family;
-	__u8 ifa_prefixlen;
-	__u8 ifa_flags;
-	__u8 ifa_scope;
-	__u32 ifa_index;
-};
-
-enum {
-	IFA_UNSPEC = 0,
-	IFA_ADDRESS = 1,
-	IFA_LOCAL = 2,
-	IFA_LABEL = 3,
-	IFA_BROADCAST = 4,
-	IFA_ANYCAST = 5,
-	IFA_CACHEINFO = 6,
-	IFA_MULTICAST = 7,
-	IFA_FLAGS = 8,
-	IFA_RT_PRIORITY = 9,
-	IFA_TARGET_NETNSID = 10,
-	IFA_PROTO = 11,
-	__IFA_MAX = 12,
-};
-
-struct ifa_cacheinfo {
-	__u32 ifa_prefered;
-	__u32 ifa_valid;
-	__u32 cstamp;
-	__u32 tstamp;
-};
-
-enum {
-	IFLA_INET_UNSPEC = 0,
-	IFLA_INET_CONF = 1,
-	__IFLA_INET_MAX = 2,
-};
-
-struct in_validator_info {
-	__be32 ivi_addr;
-	struct in_device *ivi_dev;
-	struct netlink_ext_ack *extack;
-};
-
-struct netconfmsg {
-	__u8 ncm_family;
-};
-
-enum {
-	NETCONFA_UNSPEC = 0,
-	NETCONFA_IFINDEX = 1,
-	NETCONFA_FORWARDING = 2,
-	NETCONFA_RP_FILTER = 3,
-	NETCONFA_MC_FORWARDING = 4,
-	NETCONFA_PROXY_NEIGH = 5,
-	NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN = 6,
-	NETCONFA_INPUT = 7,
-	NETCONFA_BC_FORWARDING = 8,
-	__NETCONFA_MAX = 9,
-};
-
-struct inet_fill_args {
-	u32 portid;
-	u32 seq;
-	int event;
-	unsigned int flags;
-	int netnsid;
-	int ifindex;
-};
-
-struct devinet_sysctl_table {
-	struct ctl_table_header *sysctl_header;
-	struct ctl_table devinet_vars[33];
-};
-
-struct rtentry {
-	long unsigned int rt_pad1;
-	struct sockaddr rt_dst;
-	struct sockaddr rt_gateway;
-	struct sockaddr rt_genmask;
-	short unsigned int rt_flags;
-	short int rt_pad2;
-	long unsigned int rt_pad3;
-	void *rt_pad4;
-	short int rt_metric;
-	char *rt_dev;
-	long unsigned int rt_mtu;
-	long unsigned int rt_window;
-	short unsigned int rt_irtt;
-};
-
-struct pingv6_ops {
-	int (*ipv6_recv_error)(struct sock *, struct msghdr *, int, int *);
-	void (*ip6_datagram_recv_common_ctl)(struct sock *, struct msghdr *, struct sk_buff *);
-	void (*ip6_datagram_recv_specific_ctl)(struct sock *, struct msghdr *, struct sk_buff *);
-	int (*icmpv6_err_convert)(u8, u8, int *);
-	void (*ipv6_icmp_error)(struct sock *, struct sk_buff *, int, __be16, u32, u8 *);
-	int (*ipv6_chk_addr)(struct net *, const struct in6_addr *, const struct net_device *, int);
-};
-
-struct igmphdr {
-	__u8 type;
-	__u8 code;
-	__sum16 csum;
-	__be32 group;
-};
-
-struct igmp_mc_iter_state {
-	struct seq_net_private p;
-	struct net_device *dev;
-	struct in_device *in_dev;
-};
-
-struct igmp_mcf_iter_state {
-	struct seq_net_private p;
-	struct net_device *dev;
-	struct in_device *idev;
-	struct ip_mc_list *im;
-};
-
-struct rtnexthop {
-	short unsigned int rtnh_len;
-	unsigned char rtnh_flags;
-	unsigned char rtnh_hops;
-	int rtnh_ifindex;
-};
-
-struct fib_config {
-	u8 fc_dst_len;
-	dscp_t fc_dscp;
-	u8 fc_protocol;
-	u8 fc_scope;
-	u8 fc_type;
-	u8 fc_gw_family;
-	u32 fc_table;
-	__be32 fc_dst;
-	union {
-		__be32 fc_gw4;
-		struct in6_addr fc_gw6;
-	};
-	int fc_oif;
-	u32 fc_flags;
-	u32 fc_priority;
-	__be32 fc_prefsrc;
-	u32 fc_nh_id;
-	struct nlattr *fc_mx;
-	struct rtnexthop *fc_mp;
-	int fc_mx_len;
-	int fc_mp_len;
-	u32 fc_flow;
-	u32 fc_nlflags;
-	struct nl_info fc_nlinfo;
-	struct nlattr *fc_encap;
-	u16 fc_encap_type;
-};
-
-struct fib_result_nl {
-	__be32 fl_addr;
-	u32 fl_mark;
-	unsigned char fl_tos;
-	unsigned char fl_scope;
-	unsigned char tb_id_in;
-	unsigned char tb_id;
-	unsigned char prefixlen;
-	unsigned char nh_sel;
-	unsigned char type;
-	unsigned char scope;
-	int err;
-};
-
-struct fib_dump_filter {
-	u32 table_id;
-	bool filter_set;
-	bool dump_routes;
-	bool dump_exceptions;
-	bool rtnl_held;
-	unsigned char protocol;
-	unsigned char rt_type;
-	unsigned int flags;
-	struct net_device *dev;
-};
-
-struct fib_nh_notifier_info {
-	struct fib_notifier_info info;
-	struct fib_nh *fib_nh;
-};
-
-struct fib_entry_notifier_info {
-	struct fib_notifier_info info;
-	u32 dst;
-	int dst_len;
-	struct fib_info *fi;
-	dscp_t dscp;
-	u8 type;
-	u32 tb_id;
-};
-
-typedef unsigned int t_key;
-
-struct key_vector {
-	t_key key;
-	unsigned char pos;
-	unsigned char bits;
-	unsigned char slen;
-	union {
-		struct hlist_head leaf;
-		struct {
-			struct {} __empty_tnode;
-			struct key_vector *tnode[0];
-		};
-	};
-};
-
-struct tnode {
-	struct callback_head rcu;
-	t_key empty_children;
-	t_key full_children;
-	struct key_vector *parent;
-	struct key_vector kv[1];
-};
-
-struct trie_stat {
-	unsigned int totdepth;
-	unsigned int maxdepth;
-	unsigned int tnodes;
-	unsigned int leaves;
-	unsigned int nullpointers;
-	unsigned int prefixes;
-	unsigned int nodesizes[32];
-};
-
-struct trie {
-	struct key_vector kv[1];
-};
-
-struct fib_trie_iter {
-	struct seq_net_private p;
-	struct fib_table *tb;
-	struct key_vector *tnode;
-	unsigned int index;
-	unsigned int depth;
-};
-
-struct fib_route_iter {
-	struct seq_net_private p;
-	struct fib_table *main_tb;
-	struct key_vector *tnode;
-	loff_t pos;
-	t_key key;
-};
-
-struct ipfrag_skb_cb {
-	union {
-		struct inet_skb_parm h4;
-		struct inet6_skb_parm h6;
-	};
-	struct sk_buff *next_frag;
-	int frag_run_len;
-	int ip_defrag_offset;
-};
-
-struct icmpv6_echo {
-	__be16 identifier;
-	__be16 sequence;
-};
-
-struct icmpv6_nd_advt {
-	__u32 reserved: 5;
-	__u32 override: 1;
-	__u32 solicited: 1;
-	__u32 router: 1;
-	__u32 reserved2: 24;
-};
-
-struct icmpv6_nd_ra {
-	__u8 hop_limit;
-	__u8 reserved: 3;
-	__u8 router_pref: 2;
-	__u8 home_agent: 1;
-	__u8 other: 1;
-	__u8 managed: 1;
-	__be16 rt_lifetime;
-};
-
-struct icmp6hdr {
-	__u8 icmp6_type;
-	__u8 icmp6_code;
-	__sum16 icmp6_cksum;
-	union {
-		__be32 un_data32[1];
-		__be16 un_data16[2];
-		__u8 un_data8[4];
-		struct icmpv6_echo u_echo;
-		struct icmpv6_nd_advt u_nd_advt;
-		struct icmpv6_nd_ra u_nd_ra;
-	} icmp6_dataun;
-};
-
-struct ping_iter_state {
-	struct seq_net_private p;
-	int bucket;
-	sa_family_t family;
-};
-
-struct pingfakehdr {
-	struct icmphdr icmph;
-	struct msghdr *msg;
-	sa_family_t family;
-	__wsum wcheck;
-};
-
-struct ping_table {
-	struct hlist_head hash[64];
-	spinlock_t lock;
-};
-
-enum lwtunnel_ip_t {
-	LWTUNNEL_IP_UNSPEC = 0,
-	LWTUNNEL_IP_ID = 1,
-	LWTUNNEL_IP_DST = 2,
-	LWTUNNEL_IP_SRC = 3,
-	LWTUNNEL_IP_TTL = 4,
-	LWTUNNEL_IP_TOS = 5,
-	LWTUNNEL_IP_FLAGS = 6,
-	LWTUNNEL_IP_PAD = 7,
-	LWTUNNEL_IP_OPTS = 8,
-	__LWTUNNEL_IP_MAX = 9,
-};
-
-enum lwtunnel_ip6_t {
-	LWTUNNEL_IP6_UNSPEC = 0,
-	LWTUNNEL_IP6_ID = 1,
-	LWTUNNEL_IP6_DST = 2,
-	LWTUNNEL_IP6_SRC = 3,
-	LWTUNNEL_IP6_HOPLIMIT = 4,
-	LWTUNNEL_IP6_TC = 5,
-	LWTUNNEL_IP6_FLAGS = 6,
-	LWTUNNEL_IP6_PAD = 7,
-	LWTUNNEL_IP6_OPTS = 8,
-	__LWTUNNEL_IP6_MAX = 9,
-};
-
-enum {
-	LWTUNNEL_IP_OPTS_UNSPEC = 0,
-	LWTUNNEL_IP_OPTS_GENEVE = 1,
-	LWTUNNEL_IP_OPTS_VXLAN = 2,
-	LWTUNNEL_IP_OPTS_ERSPAN = 3,
-	__LWTUNNEL_IP_OPTS_MAX = 4,
-};
-
-enum {
-	LWTUNNEL_IP_OPT_GENEVE_UNSPEC = 0,
-	LWTUNNEL_IP_OPT_GENEVE_CLASS = 1,
-	LWTUNNEL_IP_OPT_GENEVE_TYPE = 2,
-	LWTUNNEL_IP_OPT_GENEVE_DATA = 3,
-	__LWTUNNEL_IP_OPT_GENEVE_MAX = 4,
-};
-
-enum {
-	LWTUNNEL_IP_OPT_VXLAN_UNSPEC = 0,
-	LWTUNNEL_IP_OPT_VXLAN_GBP = 1,
-	__LWTUNNEL_IP_OPT_VXLAN_MAX = 2,
-};
-
-enum {
-	LWTUNNEL_IP_OPT_ERSPAN_UNSPEC = 0,
-	LWTUNNEL_IP_OPT_ERSPAN_VER = 1,
-	LWTUNNEL_IP_OPT_ERSPAN_INDEX = 2,
-	LWTUNNEL_IP_OPT_ERSPAN_DIR = 3,
-	LWTUNNEL_IP_OPT_ERSPAN_HWID = 4,
-	__LWTUNNEL_IP_OPT_ERSPAN_MAX = 5,
-};
-
-struct lwtunnel_encap_ops {
-	int (*build_state)(struct net *, struct nlattr *, unsigned int, const void *, struct lwtunnel_state **, struct netlink_ext_ack *);
-	void (*destroy_state)(struct lwtunnel_state *);
-	int (*output)(struct net *, struct sock *, struct sk_buff *);
-	int (*input)(struct sk_buff *);
-	int (*fill_encap)(struct sk_buff *, struct lwtunnel_state *);
-	int (*get_encap_size)(struct lwtunnel_state *);
-	int (*cmp_encap)(struct lwtunnel_state *, struct lwtunnel_state *);
-	int (*xmit)(struct sk_buff *);
-	struct module *owner;
-};
-
-enum {
-	IFLA_IPTUN_UNSPEC = 0,
-	IFLA_IPTUN_LINK = 1,
-	IFLA_IPTUN_LOCAL = 2,
-	IFLA_IPTUN_REMOTE = 3,
-	IFLA_IPTUN_TTL = 4,
-	IFLA_IPTUN_TOS = 5,
-	IFLA_IPTUN_ENCAP_LIMIT = 6,
-	IFLA_IPTUN_FLOWINFO = 7,
-	IFLA_IPTUN_FLAGS = 8,
-	IFLA_IPTUN_PROTO = 9,
-	IFLA_IPTUN_PMTUDISC = 10,
-	IFLA_IPTUN_6RD_PREFIX = 11,
-	IFLA_IPTUN_6RD_RELAY_PREFIX = 12,
-	IFLA_IPTUN_6RD_PREFIXLEN = 13,
-	IFLA_IPTUN_6RD_RELAY_PREFIXLEN = 14,
-	IFLA_IPTUN_ENCAP_TYPE = 15,
-	IFLA_IPTUN_ENCAP_FLAGS = 16,
-	IFLA_IPTUN_ENCAP_SPORT = 17,
-	IFLA_IPTUN_ENCAP_DPORT = 18,
-	IFLA_IPTUN_COLLECT_METADATA = 19,
-	IFLA_IPTUN_FWMARK = 20,
-	__IFLA_IPTUN_MAX = 21,
-};
-
-struct ip6_tnl_encap_ops {
-	size_t (*encap_hlen)(struct ip_tunnel_encap *);
-	int (*build_header)(struct sk_buff *, struct ip_tunnel_encap *, u8 *, struct flowi6 *);
-	int (*err_handler)(struct sk_buff *, struct inet6_skb_parm *, u8, u8, int, __be32);
-};
-
-struct geneve_opt {
-	__be16 opt_class;
-	u8 type;
-	u8 length: 5;
-	u8 r3: 1;
-	u8 r2: 1;
-	u8 r1: 1;
-	u8 opt_data[0];
-};
-
-struct vxlan_metadata {
-	u32 gbp;
-};
-
-struct erspan_md2 {
-	__be32 timestamp;
-	__be16 sgt;
-	__u8 hwid_upper: 2;
-	__u8 ft: 5;
-	__u8 p: 1;
-	__u8 o: 1;
-	__u8 gra: 2;
-	__u8 dir: 1;
-	__u8 hwid: 4;
-};
-
-struct erspan_metadata {
-	int version;
-	union {
-		__be32 index;
-		struct erspan_md2 md2;
-	} u;
-};
-
-struct nhmsg {
-	unsigned char nh_family;
-	unsigned char nh_scope;
-	unsigned char nh_protocol;
-	unsigned char resvd;
-	unsigned int nh_flags;
-};
-
-struct nexthop_grp {
-	__u32 id;
-	__u8 weight;
-	__u8 weight_high;
-	__u16 resvd2;
-};
-
-enum {
-	NEXTHOP_GRP_TYPE_MPATH = 0,
-	NEXTHOP_GRP_TYPE_RES = 1,
-	__NEXTHOP_GRP_TYPE_MAX = 2,
-};
-
-enum {
-	NHA_UNSPEC = 0,
-	NHA_ID = 1,
-	NHA_GROUP = 2,
-	NHA_GROUP_TYPE = 3,
-	NHA_BLACKHOLE = 4,
-	NHA_OIF = 5,
-	NHA_GATEWAY = 6,
-	NHA_ENCAP_TYPE = 7,
-	NHA_ENCAP = 8,
-	NHA_GROUPS = 9,
-	NHA_MASTER = 10,
-	NHA_FDB = 11,
-	NHA_RES_GROUP = 12,
-	NHA_RES_BUCKET = 13,
-	NHA_OP_FLAGS = 14,
-	NHA_GROUP_STATS = 15,
-	NHA_HW_STATS_ENABLE = 16,
-	NHA_HW_STATS_USED = 17,
-	__NHA_MAX = 18,
-};
-
-enum {
-	NHA_RES_GROUP_UNSPEC = 0,
-	NHA_RES_GROUP_PAD = 0,
-	NHA_RES_GROUP_BUCKETS = 1,
-	NHA_RES_GROUP_IDLE_TIMER = 2,
-	NHA_RES_GROUP_UNBALANCED_TIMER = 3,
-	NHA_RES_GROUP_UNBALANCED_TIME = 4,
-	__NHA_RES_GROUP_MAX = 5,
-};
-
-enum {
-	NHA_RES_BUCKET_UNSPEC = 0,
-	NHA_RES_BUCKET_PAD = 0,
-	NHA_RES_BUCKET_INDEX = 1,
-	NHA_RES_BUCKET_IDLE_TIME = 2,
-	NHA_RES_BUCKET_NH_ID = 3,
-	__NHA_RES_BUCKET_MAX = 4,
-};
-
-enum {
-	NHA_GROUP_STATS_UNSPEC = 0,
-	NHA_GROUP_STATS_ENTRY = 1,
-	__NHA_GROUP_STATS_MAX = 2,
-};
-
-enum {
-	NHA_GROUP_STATS_ENTRY_UNSPEC = 0,
-	NHA_GROUP_STATS_ENTRY_ID = 1,
-	NHA_GROUP_STATS_ENTRY_PACKETS = 2,
-	NHA_GROUP_STATS_ENTRY_PACKETS_HW = 3,
-	__NHA_GROUP_STATS_ENTRY_MAX = 4,
-};
-
-struct nh_config {
-	u32 nh_id;
-	u8 nh_family;
-	u8 nh_protocol;
-	u8 nh_blackhole;
-	u8 nh_fdb;
-	u32 nh_flags;
-	int nh_ifindex;
-	struct net_device *dev;
-	union {
-		__be32 ipv4;
-		struct in6_addr ipv6;
-	} gw;
-	struct nlattr *nh_grp;
-	u16 nh_grp_type;
-	u16 nh_grp_res_num_buckets;
-	long unsigned int nh_grp_res_idle_timer;
-	long unsigned int nh_grp_res_unbalanced_timer;
-	bool nh_grp_res_has_num_buckets;
-	bool nh_grp_res_has_idle_timer;
-	bool nh_grp_res_has_unbalanced_timer;
-	bool nh_hw_stats;
-	struct nlattr *nh_encap;
-	u16 nh_encap_type;
-	u32 nlflags;
-	struct nl_info nlinfo;
-};
-
-enum nexthop_event_type {
-	NEXTHOP_EVENT_DEL = 0,
-	NEXTHOP_EVENT_REPLACE = 1,
-	NEXTHOP_EVENT_RES_TABLE_PRE_REPLACE = 2,
-	NEXTHOP_EVENT_BUCKET_REPLACE = 3,
-	NEXTHOP_EVENT_HW_STATS_REPORT_DELTA = 4,
-};
-
-enum nh_notifier_info_type {
-	NH_NOTIFIER_INFO_TYPE_SINGLE = 0,
-	NH_NOTIFIER_INFO_TYPE_GRP = 1,
-	NH_NOTIFIER_INFO_TYPE_RES_TABLE = 2,
-	NH_NOTIFIER_INFO_TYPE_RES_BUCKET = 3,
-	NH_NOTIFIER_INFO_TYPE_GRP_HW_STATS = 4,
-};
-
-struct nh_notifier_single_info {
-	struct net_device *dev;
-	u8 gw_family;
-	union {
-		__be32 ipv4;
-		struct in6_addr ipv6;
-	};
-	u32 id;
-	u8 is_reject: 1;
-	u8 is_fdb: 1;
-	u8 has_encap: 1;
-};
-
-struct nh_notifier_grp_entry_info {
-	u16 weight;
-	struct nh_notifier_single_info nh;
-};
-
-struct nh_notifier_grp_info {
-	u16 num_nh;
-	bool is_fdb;
-	bool hw_stats;
-	struct nh_notifier_grp_entry_info nh_entries[0];
-};
-
-struct nh_notifier_res_bucket_info {
-	u16 bucket_index;
-	unsigned int idle_timer_ms;
-	bool force;
-	struct nh_notifier_single_info old_nh;
-	struct nh_notifier_single_info new_nh;
-};
-
-struct nh_notifier_res_table_info {
-	u16 num_nh_buckets;
-	bool hw_stats;
-	struct nh_notifier_single_info nhs[0];
-};
-
-struct nh_notifier_grp_hw_stats_entry_info {
-	u32 id;
-	u64 packets;
-};
-
-struct nh_notifier_grp_hw_stats_info {
-	u16 num_nh;
-	bool hw_stats_used;
-	struct nh_notifier_grp_hw_stats_entry_info stats[0];
-};
-
-struct nh_notifier_info {
-	struct net *net;
-	struct netlink_ext_ack *extack;
-	u32 id;
-	enum nh_notifier_info_type type;
-	union {
-		struct nh_notifier_single_info *nh;
-		struct nh_notifier_grp_info *nh_grp;
-		struct nh_notifier_res_table_info *nh_res_table;
-		struct nh_notifier_res_bucket_info *nh_res_bucket;
-		struct nh_notifier_grp_hw_stats_info *nh_grp_hw_stats;
-	};
-};
-
-struct nh_dump_filter {
-	u32 nh_id;
-	int dev_idx;
-	int master_idx;
-	bool group_filter;
-	bool fdb_filter;
-	u32 res_bucket_nh_id;
-	u32 op_flags;
-};
-
-struct rtm_dump_nh_ctx {
-	u32 idx;
-};
-
-struct rtm_dump_res_bucket_ctx {
-	struct rtm_dump_nh_ctx nh;
-	u16 bucket_index;
-};
-
-struct rtm_dump_nexthop_bucket_data {
-	struct rtm_dump_res_bucket_ctx *ctx;
-	struct nh_dump_filter filter;
-};
-
-struct ip_tunnel_parm {
-	char name[16];
-	int link;
-	__be16 i_flags;
-	__be16 o_flags;
-	__be32 i_key;
-	__be32 o_key;
-	struct iphdr iph;
-};
-
-enum tunnel_encap_types {
-	TUNNEL_ENCAP_NONE = 0,
-	TUNNEL_ENCAP_FOU = 1,
-	TUNNEL_ENCAP_GUE = 2,
-	TUNNEL_ENCAP_MPLS = 3,
-};
-
-struct ip_tunnel_prl_entry {
-	struct ip_tunnel_prl_entry *next;
-	__be32 addr;
-	u16 flags;
-	struct callback_head callback_head;
-};
-
-struct ip_tunnel {
-	struct ip_tunnel *next;
-	struct hlist_node hash_node;
-	struct net_device *dev;
-	netdevice_tracker dev_tracker;
-	struct net *net;
-	long unsigned int err_time;
-	int err_count;
-	u32 i_seqno;
-	atomic_t o_seqno;
-	int tun_hlen;
-	u32 index;
-	u8 erspan_ver;
-	u8 dir;
-	u16 hwid;
-	struct dst_cache dst_cache;
-	struct ip_tunnel_parm_kern parms;
-	int mlink;
-	int encap_hlen;
-	int hlen;
-	struct ip_tunnel_encap encap;
-	struct ip_tunnel_prl_entry *prl;
-	unsigned int prl_count;
-	unsigned int ip_tnl_net_id;
-	struct gro_cells gro_cells;
-	__u32 fwmark;
-	bool collect_md;
-	bool ignore_df;
-};
-
-struct tnl_ptk_info {
-	long unsigned int flags[1];
-	__be16 proto;
-	__be32 key;
-	__be32 seq;
-	int hdr_len;
-};
-
-struct ip_tunnel_net {
-	struct net_device *fb_tunnel_dev;
-	struct rtnl_link_ops *rtnl_link_ops;
-	struct hlist_head tunnels[128];
-	struct ip_tunnel *collect_md_tun;
-	int type;
-};
-
-struct snmp_mib {
-	const char *name;
-	int entry;
-};
-
-struct xfrm_tunnel {
-	int (*handler)(struct sk_buff *);
-	int (*cb_handler)(struct sk_buff *, int);
-	int (*err_handler)(struct sk_buff *, u32);
-	struct xfrm_tunnel *next;
-	int priority;
-};
-
-struct inet_diag_sockid {
-	__be16 idiag_sport;
-	__be16 idiag_dport;
-	__be32 idiag_src[4];
-	__be32 idiag_dst[4];
-	__u32 idiag_if;
-	__u32 idiag_cookie[2];
-};
-
-struct inet_diag_req {
-	__u8 idiag_family;
-	__u8 idiag_src_len;
-	__u8 idiag_dst_len;
-	__u8 idiag_ext;
-	struct inet_diag_sockid id;
-	__u32 idiag_states;
-	__u32 idiag_dbs;
-};
-
-struct inet_diag_req_v2 {
-	__u8 sdiag_family;
-	__u8 sdiag_protocol;
-	__u8 idiag_ext;
-	__u8 pad;
-	__u32 idiag_states;
-	struct inet_diag_sockid id;
-};
-
-struct inet_diag_bc_op {
-	unsigned char code;
-	unsigned char yes;
-	short unsigned int no;
-};
-
-enum {
-	INET_DIAG_BC_NOP = 0,
-	INET_DIAG_BC_JMP = 1,
-	INET_DIAG_BC_S_GE = 2,
-	INET_DIAG_BC_S_LE = 3,
-	INET_DIAG_BC_D_GE = 4,
-	INET_DIAG_BC_D_LE = 5,
-	INET_DIAG_BC_AUTO = 6,
-	INET_DIAG_BC_S_COND = 7,
-	INET_DIAG_BC_D_COND = 8,
-	INET_DIAG_BC_DEV_COND = 9,
-	INET_DIAG_BC_MARK_COND = 10,
-	INET_DIAG_BC_S_EQ = 11,
-	INET_DIAG_BC_D_EQ = 12,
-	INET_DIAG_BC_CGROUP_COND = 13,
-};
-
-struct inet_diag_hostcond {
-	__u8 family;
-	__u8 prefix_len;
-	int port;
-	__be32 addr[0];
-};
-
-struct inet_diag_markcond {
-	__u32 mark;
-	__u32 mask;
-};
-
-struct inet_diag_msg {
-	__u8 idiag_family;
-	__u8 idiag_state;
-	__u8 idiag_timer;
-	__u8 idiag_retrans;
-	struct inet_diag_sockid id;
-	__u32 idiag_expires;
-	__u32 idiag_rqueue;
-	__u32 idiag_wqueue;
-	__u32 idiag_uid;
-	__u32 idiag_inode;
-};
-
-enum {
-	INET_DIAG_NONE = 0,
-	INET_DIAG_MEMINFO = 1,
-	INET_DIAG_INFO = 2,
-	INET_DIAG_VEGASINFO = 3,
-	INET_DIAG_CONG = 4,
-	INET_DIAG_TOS = 5,
-	INET_DIAG_TCLASS = 6,
-	INET_DIAG_SKMEMINFO = 7,
-	INET_DIAG_SHUTDOWN = 8,
-	INET_DIAG_DCTCPINFO = 9,
-	INET_DIAG_PROTOCOL = 10,
-	INET_DIAG_SKV6ONLY = 11,
-	INET_DIAG_LOCALS = 12,
-	INET_DIAG_PEERS = 13,
-	INET_DIAG_PAD = 14,
-	INET_DIAG_MARK = 15,
-	INET_DIAG_BBRINFO = 16,
-	INET_DIAG_CLASS_ID = 17,
-	INET_DIAG_MD5SIG = 18,
-	INET_DIAG_ULP_INFO = 19,
-	INET_DIAG_SK_BPF_STORAGES = 20,
-	INET_DIAG_CGROUP_ID = 21,
-	INET_DIAG_SOCKOPT = 22,
-	__INET_DIAG_MAX = 23,
-};
-
-struct inet_diag_meminfo {
-	__u32 idiag_rmem;
-	__u32 idiag_wmem;
-	__u32 idiag_fmem;
-	__u32 idiag_tmem;
-};
-
-struct inet_diag_sockopt {
-	__u8 recverr: 1;
-	__u8 is_icsk: 1;
-	__u8 freebind: 1;
-	__u8 hdrincl: 1;
-	__u8 mc_loop: 1;
-	__u8 transparent: 1;
-	__u8 mc_all: 1;
-	__u8 nodefrag: 1;
-	__u8 bind_address_no_port: 1;
-	__u8 recverr_rfc4884: 1;
-	__u8 defer_connect: 1;
-	__u8 unused: 5;
-};
-
-struct inet_diag_handler {
-	struct module *owner;
-	void (*dump)(struct sk_buff *, struct netlink_callback *, const struct inet_diag_req_v2 *);
-	int (*dump_one)(struct netlink_callback *, const struct inet_diag_req_v2 *);
-	void (*idiag_get_info)(struct sock *, struct inet_diag_msg *, void *);
-	int (*idiag_get_aux)(struct sock *, bool, struct sk_buff *);
-	size_t (*idiag_get_aux_size)(struct sock *, bool);
-	int (*destroy)(struct sk_buff *, const struct inet_diag_req_v2 *);
-	__u16 idiag_type;
-	__u16 idiag_info_size;
-};
-
-struct inet_diag_dump_data {
-	struct nlattr *req_nlas[4];
-	struct bpf_sk_storage_diag *bpf_stg_diag;
-};
-
-struct inet_diag_entry {
-	const __be32 *saddr;
-	const __be32 *daddr;
-	u16 sport;
-	u16 dport;
-	u16 family;
-	u16 userlocks;
-	u32 ifindex;
-	u32 mark;
-};
-
-enum {
-	INET_ULP_INFO_UNSPEC = 0,
-	INET_ULP_INFO_NAME = 1,
-	INET_ULP_INFO_TLS = 2,
-	INET_ULP_INFO_MPTCP = 3,
-	__INET_ULP_INFO_MAX = 4,
-};
-
-struct bictcp {
-	u32 cnt;
-	u32 last_max_cwnd;
-	u32 last_cwnd;
-	u32 last_time;
-	u32 bic_origin_point;
-	u32 bic_K;
-	u32 delay_min;
-	u32 epoch_start;
-	u32 ack_cnt;
-	u32 tcp_cwnd;
-	u16 unused;
-	u8 sample_cnt;
-	u8 found;
-	u32 round_start;
-	u32 end_seq;
-	u32 last_ack;
-	u32 curr_rtt;
-};
-
-struct tx_work {
-	struct delayed_work work;
-	struct sock *sk;
-};
-
-struct tls_rec;
-
-struct tls_sw_context_tx {
-	struct crypto_aead *aead_send;
-	struct crypto_wait async_wait;
-	struct tx_work tx_work;
-	struct tls_rec *open_rec;
-	struct list_head tx_list;
-	atomic_t encrypt_pending;
-	u8 async_capable: 1;
-	long unsigned int tx_bitmask;
-};
-
-enum {
-	TCP_BPF_IPV4 = 0,
-	TCP_BPF_IPV6 = 1,
-	TCP_BPF_NUM_PROTS = 2,
-};
-
-enum {
-	TCP_BPF_BASE = 0,
-	TCP_BPF_TX = 1,
-	TCP_BPF_RX = 2,
-	TCP_BPF_TXRX = 3,
-	TCP_BPF_NUM_CFGS = 4,
-};
-
-enum {
-	UDP_BPF_IPV4 = 0,
-	UDP_BPF_IPV6 = 1,
-	UDP_BPF_NUM_PROTS = 2,
-};
-
-typedef u64 (*btf_bpf_tcp_send_ack)(struct tcp_sock *, u32);
-
-struct bpf_struct_ops_tcp_congestion_ops {
-	struct bpf_struct_ops_common_value common;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	long: 64;
-	struct tcp_congestion_ops data;
-};
-
 struct unix_skb_parms {
 	struct pid *pid;
 	kuid_t uid;
@@ -72086,934 +69618,54 @@ enum unix_vertex_index {
 	UNIX_VERTEX_INDEX_START = 2,
 };
 
-struct ioam6_pernet_data {
-	struct mutex lock;
-	struct rhashtable namespaces;
-	struct rhashtable schemas;
-};
-
-struct ipv6_params {
-	__s32 disable_ipv6;
-	__s32 autoconf;
-};
-
-enum flowlabel_reflect {
-	FLOWLABEL_REFLECT_ESTABLISHED = 1,
-	FLOWLABEL_REFLECT_TCP_RESET = 2,
-	FLOWLABEL_REFLECT_ICMPV6_ECHO_REPLIES = 4,
-};
-
-struct in6_rtmsg {
-	struct in6_addr rtmsg_dst;
-	struct in6_addr rtmsg_src;
-	struct in6_addr rtmsg_gateway;
-	__u32 rtmsg_type;
-	__u16 rtmsg_dst_len;
-	__u16 rtmsg_src_len;
-	__u32 rtmsg_metric;
-	long unsigned int rtmsg_info;
-	__u32 rtmsg_flags;
-	int rtmsg_ifindex;
-};
-
-struct ac6_iter_state {
-	struct seq_net_private p;
-	struct net_device *dev;
-};
-
-struct ip6_fraglist_iter {
-	struct ipv6hdr *tmp_hdr;
-	struct sk_buff *frag;
-	int offset;
-	unsigned int hlen;
-	__be32 frag_id;
-	u8 nexthdr;
-};
-
-struct ip6_frag_state {
-	u8 *prevhdr;
-	unsigned int hlen;
-	unsigned int mtu;
-	unsigned int left;
-	int offset;
-	int ptr;
-	int hroom;
-	int troom;
-	__be32 frag_id;
-	u8 nexthdr;
-};
-
-struct ip6_ra_chain {
-	struct ip6_ra_chain *next;
-	struct sock *sk;
-	int sel;
-	void (*destructor)(struct sock *);
-};
-
-struct ipcm6_cookie {
-	struct sockcm_cookie sockc;
-	__s16 hlimit;
-	__s16 tclass;
-	__u16 gso_size;
-	__s8 dontfrag;
-	struct ipv6_txoptions *opt;
-};
-
-enum {
-	IFLA_INET6_UNSPEC = 0,
-	IFLA_INET6_FLAGS = 1,
-	IFLA_INET6_CONF = 2,
-	IFLA_INET6_STATS = 3,
-	IFLA_INET6_MCAST = 4,
-	IFLA_INET6_CACHEINFO = 5,
-	IFLA_INET6_ICMP6STATS = 6,
-	IFLA_INET6_TOKEN = 7,
-	IFLA_INET6_ADDR_GEN_MODE = 8,
-	IFLA_INET6_RA_MTU = 9,
-	__IFLA_INET6_MAX = 10,
-};
-
-enum in6_addr_gen_mode {
-	IN6_ADDR_GEN_MODE_EUI64 = 0,
-	IN6_ADDR_GEN_MODE_NONE = 1,
-	IN6_ADDR_GEN_MODE_STABLE_PRIVACY = 2,
-	IN6_ADDR_GEN_MODE_RANDOM = 3,
-};
-
-struct ifla_cacheinfo {
-	__u32 max_reasm_len;
-	__u32 tstamp;
-	__u32 reachable_time;
-	__u32 retrans_time;
-};
-
-struct prefixmsg {
-	unsigned char prefix_family;
-	unsigned char prefix_pad1;
-	short unsigned int prefix_pad2;
-	int prefix_ifindex;
-	unsigned char prefix_type;
-	unsigned char prefix_len;
-	unsigned char prefix_flags;
-	unsigned char prefix_pad3;
-};
-
-enum {
-	PREFIX_UNSPEC = 0,
-	PREFIX_ADDRESS = 1,
-	PREFIX_CACHEINFO = 2,
-	__PREFIX_MAX = 3,
-};
-
-struct prefix_cacheinfo {
-	__u32 preferred_time;
-	__u32 valid_time;
-};
-
-struct in6_ifreq {
-	struct in6_addr ifr6_addr;
-	__u32 ifr6_prefixlen;
-	int ifr6_ifindex;
-};
-
-enum {
-	DEVCONF_FORWARDING = 0,
-	DEVCONF_HOPLIMIT = 1,
-	DEVCONF_MTU6 = 2,
-	DEVCONF_ACCEPT_RA = 3,
-	DEVCONF_ACCEPT_REDIRECTS = 4,
-	DEVCONF_AUTOCONF = 5,
-	DEVCONF_DAD_TRANSMITS = 6,
-	DEVCONF_RTR_SOLICITS = 7,
-	DEVCONF_RTR_SOLICIT_INTERVAL = 8,
-	DEVCONF_RTR_SOLICIT_DELAY = 9,
-	DEVCONF_USE_TEMPADDR = 10,
-	DEVCONF_TEMP_VALID_LFT = 11,
-	DEVCONF_TEMP_PREFERED_LFT = 12,
-	DEVCONF_REGEN_MAX_RETRY = 13,
-	DEVCONF_MAX_DESYNC_FACTOR = 14,
-	DEVCONF_MAX_ADDRESSES = 15,
-	DEVCONF_FORCE_MLD_VERSION = 16,
-	DEVCONF_ACCEPT_RA_DEFRTR = 17,
-	DEVCONF_ACCEPT_RA_PINFO = 18,
-	DEVCONF_ACCEPT_RA_RTR_PREF = 19,
-	DEVCONF_RTR_PROBE_INTERVAL = 20,
-	DEVCONF_ACCEPT_RA_RT_INFO_MAX_PLEN = 21,
-	DEVCONF_PROXY_NDP = 22,
-	DEVCONF_OPTIMISTIC_DAD = 23,
-	DEVCONF_ACCEPT_SOURCE_ROUTE = 24,
-	DEVCONF_MC_FORWARDING = 25,
-	DEVCONF_DISABLE_IPV6 = 26,
-	DEVCONF_ACCEPT_DAD = 27,
-	DEVCONF_FORCE_TLLAO = 28,
-	DEVCONF_NDISC_NOTIFY = 29,
-	DEVCONF_MLDV1_UNSOLICITED_REPORT_INTERVAL = 30,
-	DEVCONF_MLDV2_UNSOLICITED_REPORT_INTERVAL = 31,
-	DEVCONF_SUPPRESS_FRAG_NDISC = 32,
-	DEVCONF_ACCEPT_RA_FROM_LOCAL = 33,
-	DEVCONF_USE_OPTIMISTIC = 34,
-	DEVCONF_ACCEPT_RA_MTU = 35,
-	DEVCONF_STABLE_SECRET = 36,
-	DEVCONF_USE_OIF_ADDRS_ONLY = 37,
-	DEVCONF_ACCEPT_RA_MIN_HOP_LIMIT = 38,
-	DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN = 39,
-	DEVCONF_DROP_UNICAST_IN_L2_MULTICAST = 40,
-	DEVCONF_DROP_UNSOLICITED_NA = 41,
-	DEVCONF_KEEP_ADDR_ON_DOWN = 42,
-	DEVCONF_RTR_SOLICIT_MAX_INTERVAL = 43,
-	DEVCONF_SEG6_ENABLED = 44,
-	DEVCONF_SEG6_REQUIRE_HMAC = 45,
-	DEVCONF_ENHANCED_DAD = 46,
-	DEVCONF_ADDR_GEN_MODE = 47,
-	DEVCONF_DISABLE_POLICY = 48,
-	DEVCONF_ACCEPT_RA_RT_INFO_MIN_PLEN = 49,
-	DEVCONF_NDISC_TCLASS = 50,
-	DEVCONF_RPL_SEG_ENABLED = 51,
-	DEVCONF_RA_DEFRTR_METRIC = 52,
-	DEVCONF_IOAM6_ENABLED = 53,
-	DEVCONF_IOAM6_ID = 54,
-	DEVCONF_IOAM6_ID_WIDE = 55,
-	DEVCONF_NDISC_EVICT_NOCARRIER = 56,
-	DEVCONF_ACCEPT_UNTRACKED_NA = 57,
-	DEVCONF_ACCEPT_RA_MIN_LFT = 58,
-	DEVCONF_MAX = 59,
-};
-
-enum {
-	INET6_IFADDR_STATE_PREDAD = 0,
-	INET6_IFADDR_STATE_DAD = 1,
-	INET6_IFADDR_STATE_POSTDAD = 2,
-	INET6_IFADDR_STATE_ERRDAD = 3,
-	INET6_IFADDR_STATE_DEAD = 4,
-};
-
-struct inet6_ifaddr {
-	struct in6_addr addr;
-	__u32 prefix_len;
-	__u32 rt_priority;
-	__u32 valid_lft;
-	__u32 prefered_lft;
-	refcount_t refcnt;
-	spinlock_t lock;
-	int state;
-	__u32 flags;
-	__u8 dad_probes;
-	__u8 stable_privacy_retry;
-	__u16 scope;
-	__u64 dad_nonce;
-	long unsigned int cstamp;
-	long unsigned int tstamp;
-	struct delayed_work dad_work;
-	struct inet6_dev *idev;
-	struct fib6_info *rt;
-	struct hlist_node addr_lst;
-	struct list_head if_list;
-	struct list_head if_list_aux;
-	struct list_head tmp_list;
-	struct inet6_ifaddr *ifpub;
-	int regen_count;
-	bool tokenized;
-	u8 ifa_proto;
-	struct callback_head rcu;
-	struct in6_addr peer_addr;
-};
-
-struct fib6_gc_args {
-	int timeout;
-	int more;
-};
-
-struct in6_validator_info {
-	struct in6_addr i6vi_addr;
-	struct inet6_dev *i6vi_dev;
-	struct netlink_ext_ack *extack;
-};
-
-struct ifa6_config {
-	const struct in6_addr *pfx;
-	unsigned int plen;
-	u8 ifa_proto;
-	const struct in6_addr *peer_pfx;
-	struct inet6_ifaddr *ifpub;
-	long unsigned int cstamp;
-	long unsigned int tstamp;
-	u32 rt_priority;
-	u32 ifa_flags;
-	u32 preferred_lft;
-	u32 valid_lft;
-	u16 scope;
-};
-
-union fwnet_hwaddr {
-	u8 u[16];
-	struct {
-		__be64 uniq_id;
-		u8 max_rec;
-		u8 sspd;
-		u8 fifo[6];
-	} uc;
-};
-
-enum cleanup_prefix_rt_t {
-	CLEANUP_PREFIX_RT_NOP = 0,
-	CLEANUP_PREFIX_RT_DEL = 1,
-	CLEANUP_PREFIX_RT_EXPIRE = 2,
-};
-
-enum {
-	IPV6_SADDR_RULE_INIT = 0,
-	IPV6_SADDR_RULE_LOCAL = 1,
-	IPV6_SADDR_RULE_SCOPE = 2,
-	IPV6_SADDR_RULE_PREFERRED = 3,
-	IPV6_SADDR_RULE_OIF = 4,
-	IPV6_SADDR_RULE_LABEL = 5,
-	IPV6_SADDR_RULE_PRIVACY = 6,
-	IPV6_SADDR_RULE_ORCHID = 7,
-	IPV6_SADDR_RULE_PREFIX = 8,
-	IPV6_SADDR_RULE_MAX = 9,
-};
-
-struct ipv6_saddr_score {
-	int rule;
-	int addr_type;
-	struct inet6_ifaddr *ifa;
-	long unsigned int scorebits[1];
-	int scopedist;
-	int matchlen;
-};
-
-struct ipv6_saddr_dst {
-	const struct in6_addr *addr;
-	int ifindex;
-	int scope;
-	int label;
-	unsigned int prefs;
-};
-
-struct if6_iter_state {
-	struct seq_net_private p;
-	int bucket;
-	int offset;
-};
-
-enum addr_type_t {
-	UNICAST_ADDR = 0,
-	MULTICAST_ADDR = 1,
-	ANYCAST_ADDR = 2,
-};
-
-struct inet6_fill_args {
+struct nl_info {
+	struct nlmsghdr *nlh;
+	struct net *nl_net;
 	u32 portid;
-	u32 seq;
-	int event;
-	unsigned int flags;
-	int netnsid;
-	int ifindex;
-	enum addr_type_t type;
-};
-
-enum {
-	DAD_PROCESS = 0,
-	DAD_BEGIN = 1,
-	DAD_ABORT = 2,
-};
-
-struct ifaddrlblmsg {
-	__u8 ifal_family;
-	__u8 __ifal_reserved;
-	__u8 ifal_prefixlen;
-	__u8 ifal_flags;
-	__u32 ifal_index;
-	__u32 ifal_seq;
-};
-
-enum {
-	IFAL_ADDRESS = 1,
-	IFAL_LABEL = 2,
-	__IFAL_MAX = 3,
-};
-
-struct ip6addrlbl_entry {
-	struct in6_addr prefix;
-	int prefixlen;
-	int ifindex;
-	int addrtype;
-	u32 label;
-	struct hlist_node list;
-	struct callback_head rcu;
-};
-
-struct ip6addrlbl_init_table {
-	const struct in6_addr *prefix;
-	int prefixlen;
-	u32 label;
-};
-
-struct rt6_exception {
-	struct hlist_node hlist;
-	struct rt6_info *rt6i;
-	long unsigned int stamp;
-	struct callback_head rcu;
-};
-
-typedef struct rt6_info * (*pol_lookup_t)(struct net *, struct fib6_table *, struct flowi6 *, const struct sk_buff *, int);
-
-struct rd_msg {
-	struct icmp6hdr icmph;
-	struct in6_addr target;
-	struct in6_addr dest;
-	__u8 opt[0];
-};
-
-struct rt6_rtnl_dump_arg {
-	struct sk_buff *skb;
-	struct netlink_callback *cb;
-	struct net *net;
-	struct fib_dump_filter filter;
-};
-
-struct netevent_redirect {
-	struct dst_entry *old;
-	struct dst_entry *new;
-	struct neighbour *neigh;
-	const void *daddr;
-};
-
-struct trace_event_raw_fib6_table_lookup {
-	struct trace_entry ent;
-	u32 tb_id;
-	int err;
-	int oif;
-	int iif;
-	__u8 tos;
-	__u8 scope;
-	__u8 flags;
-	__u8 src[16];
-	__u8 dst[16];
-	u16 sport;
-	u16 dport;
-	u8 proto;
-	u8 rt_type;
-	char name[16];
-	__u8 gw[16];
-	char __data[0];
-};
-
-struct trace_event_data_offsets_fib6_table_lookup {};
-
-typedef void (*btf_trace_fib6_table_lookup)(void *, const struct net *, const struct fib6_result *, struct fib6_table *, const struct flowi6 *);
-
-enum rt6_nud_state {
-	RT6_NUD_FAIL_HARD = -3,
-	RT6_NUD_FAIL_PROBE = -2,
-	RT6_NUD_FAIL_DO_RR = -1,
-	RT6_NUD_SUCCEED = 1,
-};
-
-struct fib6_nh_dm_arg {
-	struct net *net;
-	const struct in6_addr *saddr;
-	int oif;
-	int flags;
-	struct fib6_nh *nh;
-};
-
-struct fib6_nh_frl_arg {
-	u32 flags;
-	int oif;
-	int strict;
-	int *mpri;
-	bool *do_rr;
-	struct fib6_nh *nh;
-};
-
-struct fib6_nh_excptn_arg {
-	struct rt6_info *rt;
-	int plen;
-};
-
-struct fib6_nh_match_arg {
-	const struct net_device *dev;
-	const struct in6_addr *gw;
-	struct fib6_nh *match;
-};
-
-struct fib6_nh_age_excptn_arg {
-	struct fib6_gc_args *gc_args;
-	long unsigned int now;
-};
-
-struct fib6_nh_rd_arg {
-	struct fib6_result *res;
-	struct flowi6 *fl6;
-	const struct in6_addr *gw;
-	struct rt6_info **ret;
-};
-
-struct ip6rd_flowi {
-	struct flowi6 fl6;
-	struct in6_addr gateway;
-};
-
-struct fib6_nh_del_cached_rt_arg {
-	struct fib6_config *cfg;
-	struct fib6_info *f6i;
-};
-
-struct arg_dev_net_ip {
-	struct net *net;
-	struct in6_addr *addr;
-};
-
-struct arg_netdev_event {
-	const struct net_device *dev;
-	union {
-		unsigned char nh_flags;
-		long unsigned int event;
-	};
-};
-
-struct rt6_mtu_change_arg {
-	struct net_device *dev;
-	unsigned int mtu;
-	struct fib6_info *f6i;
-};
-
-struct rt6_nh {
-	struct fib6_info *fib6_info;
-	struct fib6_config r_cfg;
-	struct list_head next;
-};
-
-struct fib6_nh_exception_dump_walker {
-	struct rt6_rtnl_dump_arg *dump;
-	struct fib6_info *rt;
-	unsigned int flags;
-	unsigned int skip;
-	unsigned int count;
-};
-
-enum fib6_walk_state {
-	FWS_L = 0,
-	FWS_R = 1,
-	FWS_C = 2,
-	FWS_U = 3,
-};
-
-struct fib6_walker {
-	struct list_head lh;
-	struct fib6_node *root;
-	struct fib6_node *node;
-	struct fib6_info *leaf;
-	enum fib6_walk_state state;
-	unsigned int skip;
-	unsigned int count;
-	unsigned int skip_in_node;
-	int (*func)(struct fib6_walker *);
-	void *args;
-};
-
-struct fib6_entry_notifier_info {
-	struct fib_notifier_info info;
-	struct fib6_info *rt;
-	unsigned int nsiblings;
-};
-
-struct ipv6_route_iter {
-	struct seq_net_private p;
-	struct fib6_walker w;
-	loff_t skip;
-	struct fib6_table *tbl;
-	int sernum;
-};
-
-struct bpf_iter__ipv6_route {
-	union {
-		struct bpf_iter_meta *meta;
-	};
-	union {
-		struct fib6_info *rt;
-	};
-};
-
-struct fib6_cleaner {
-	struct fib6_walker w;
-	struct net *net;
-	int (*func)(struct fib6_info *, void *);
-	int sernum;
-	void *arg;
-	bool skip_notify;
-};
-
-enum {
-	FIB6_NO_SERNUM_CHANGE = 0,
-};
-
-struct fib6_dump_arg {
-	struct net *net;
-	struct notifier_block *nb;
-	struct netlink_ext_ack *extack;
-};
-
-struct fib6_nh_pcpu_arg {
-	struct fib6_info *from;
-	const struct fib6_table *table;
-};
-
-struct lookup_args {
-	int offset;
-	const struct in6_addr *addr;
-};
-
-struct ipv6_mreq {
-	struct in6_addr ipv6mr_multiaddr;
-	int ipv6mr_ifindex;
-};
-
-struct in6_flowlabel_req {
-	struct in6_addr flr_dst;
-	__be32 flr_label;
-	__u8 flr_action;
-	__u8 flr_share;
-	__u16 flr_flags;
-	__u16 flr_expires;
-	__u16 flr_linger;
-	__u32 __flr_pad;
-};
-
-struct ip6_mtuinfo {
-	struct sockaddr_in6 ip6m_addr;
-	__u32 ip6m_mtu;
-};
-
-struct ipv6_sr_hdr {
-	__u8 nexthdr;
-	__u8 hdrlen;
-	__u8 type;
-	__u8 segments_left;
-	__u8 first_segment;
-	__u8 flags;
-	__u16 tag;
-	struct in6_addr segments[0];
-};
-
-struct nduseroptmsg {
-	unsigned char nduseropt_family;
-	unsigned char nduseropt_pad1;
-	short unsigned int nduseropt_opts_len;
-	int nduseropt_ifindex;
-	__u8 nduseropt_icmp_type;
-	__u8 nduseropt_icmp_code;
-	short unsigned int nduseropt_pad2;
-	unsigned int nduseropt_pad3;
-};
-
-enum {
-	NDUSEROPT_UNSPEC = 0,
-	NDUSEROPT_SRCADDR = 1,
-	__NDUSEROPT_MAX = 2,
-};
-
-struct nd_msg {
-	struct icmp6hdr icmph;
-	struct in6_addr target;
-	__u8 opt[0];
-};
-
-struct rs_msg {
-	struct icmp6hdr icmph;
-	__u8 opt[0];
-};
-
-struct ra_msg {
-	struct icmp6hdr icmph;
-	__be32 reachable_time;
-	__be32 retrans_timer;
-};
-
-struct static_key_false_deferred {
-	struct static_key_false key;
-};
-
-typedef u32 inet6_ehashfn_t(const struct net *, const struct in6_addr *, const u16, const struct in6_addr *, const __be16);
-
-struct icmp6_filter {
-	__u32 data[8];
-};
-
-struct raw6_sock {
-	struct inet_sock inet;
-	__u32 checksum;
-	__u32 offset;
-	struct icmp6_filter filter;
-	__u32 ip6mr_table;
-	struct ipv6_pinfo inet6;
-};
-
-struct raw6_frag_vec {
-	struct msghdr *msg;
-	int hlen;
-	char c[4];
-};
-
-typedef void ip6_icmp_send_t(struct sk_buff *, u8, u8, __u32, const struct in6_addr *, const struct inet6_skb_parm *);
-
-struct icmpv6_msg {
-	struct sk_buff *skb;
-	int offset;
-	uint8_t type;
-};
-
-struct icmp6_err {
-	int err;
-	int fatal;
-};
-
-struct mld_msg {
-	struct icmp6hdr mld_hdr;
-	struct in6_addr mld_mca;
-};
-
-struct mld2_grec {
-	__u8 grec_type;
-	__u8 grec_auxwords;
-	__be16 grec_nsrcs;
-	struct in6_addr grec_mca;
-	struct in6_addr grec_src[0];
-};
-
-struct mld2_report {
-	struct icmp6hdr mld2r_hdr;
-	struct mld2_grec mld2r_grec[0];
-};
-
-struct mld2_query {
-	struct icmp6hdr mld2q_hdr;
-	struct in6_addr mld2q_mca;
-	__u8 mld2q_qrv: 3;
-	__u8 mld2q_suppress: 1;
-	__u8 mld2q_resv2: 4;
-	__u8 mld2q_qqic;
-	__be16 mld2q_nsrcs;
-	struct in6_addr mld2q_srcs[0];
-};
-
-struct igmp6_mc_iter_state {
-	struct seq_net_private p;
-	struct net_device *dev;
-	struct inet6_dev *idev;
-};
-
-struct igmp6_mcf_iter_state {
-	struct seq_net_private p;
-	struct net_device *dev;
-	struct inet6_dev *idev;
-	struct ifmcaddr6 *im;
-};
-
-enum ip6_defrag_users {
-	IP6_DEFRAG_LOCAL_DELIVER = 0,
-	IP6_DEFRAG_CONNTRACK_IN = 1,
-	__IP6_DEFRAG_CONNTRACK_IN = 65536,
-	IP6_DEFRAG_CONNTRACK_OUT = 65537,
-	__IP6_DEFRAG_CONNTRACK_OUT = 131072,
-	IP6_DEFRAG_CONNTRACK_BRIDGE_IN = 131073,
-	__IP6_DEFRAG_CONNTRACK_BRIDGE_IN = 196608,
-};
-
-struct frag_queue {
-	struct inet_frag_queue q;
-	int iif;
-	__u16 nhoffset;
-	u8 ecn;
-};
-
-struct rt0_hdr {
-	struct ipv6_rt_hdr rt_hdr;
-	__u32 reserved;
-	struct in6_addr addr[0];
-};
-
-struct ipv6_rpl_sr_hdr {
-	__u8 nexthdr;
-	__u8 hdrlen;
-	__u8 type;
-	__u8 segments_left;
-	__u32 cmpre: 4;
-	__u32 cmpri: 4;
-	__u32 reserved: 4;
-	__u32 pad: 4;
-	__u32 reserved1: 16;
-	union {
-		struct {
-			struct {} __empty_addr;
-			struct in6_addr addr[0];
-		};
-		struct {
-			struct {} __empty_data;
-			__u8 data[0];
-		};
-	} segments;
-};
-
-struct ioam6_hdr {
-	__u8 opt_type;
-	__u8 opt_len;
-	char: 8;
-	__u8 type;
-};
-
-struct ioam6_trace_hdr {
-	__be16 namespace_id;
-	char: 2;
-	__u8 overflow: 1;
-	__u8 nodelen: 5;
-	__u8 remlen: 7;
-	union {
-		__be32 type_be32;
-		struct {
-			__u32 bit7: 1;
-			__u32 bit6: 1;
-			__u32 bit5: 1;
-			__u32 bit4: 1;
-			__u32 bit3: 1;
-			__u32 bit2: 1;
-			__u32 bit1: 1;
-			__u32 bit0: 1;
-			__u32 bit15: 1;
-			__u32 bit14: 1;
-			__u32 bit13: 1;
-			__u32 bit12: 1;
-			__u32 bit11: 1;
-			__u32 bit10: 1;
-			__u32 bit9: 1;
-			__u32 bit8: 1;
-			__u32 bit23: 1;
-			__u32 bit22: 1;
-			__u32 bit21: 1;
-			__u32 bit20: 1;
-			__u32 bit19: 1;
-			__u32 bit18: 1;
-			__u32 bit17: 1;
-			__u32 bit16: 1;
-		} type;
-	};
-	__u8 data[0];
-};
-
-enum ioam6_event_type {
-	IOAM6_EVENT_UNSPEC = 0,
-	IOAM6_EVENT_TRACE = 1,
-};
-
-struct ioam6_schema;
-
-struct ioam6_namespace {
-	struct rhash_head head;
-	struct callback_head rcu;
-	struct ioam6_schema *schema;
-	__be16 id;
-	__be32 data;
-	__be64 data_wide;
-};
-
-struct ioam6_schema {
-	struct rhash_head head;
-	struct callback_head rcu;
-	struct ioam6_namespace *ns;
-	u32 id;
-	int len;
-	__be32 hdr;
-	u8 data[0];
-};
-
-struct ip6fl_iter_state {
-	struct seq_net_private p;
-	struct pid_namespace *pid_ns;
-	int bucket;
-};
-
-struct sr6_tlv {
-	__u8 type;
-	__u8 len;
-	__u8 data[0];
-};
-
-enum {
-	SEG6_ATTR_UNSPEC = 0,
-	SEG6_ATTR_DST = 1,
-	SEG6_ATTR_DSTLEN = 2,
-	SEG6_ATTR_HMACKEYID = 3,
-	SEG6_ATTR_SECRET = 4,
-	SEG6_ATTR_SECRETLEN = 5,
-	SEG6_ATTR_ALGID = 6,
-	SEG6_ATTR_HMACINFO = 7,
-	__SEG6_ATTR_MAX = 8,
-};
-
-enum {
-	SEG6_CMD_UNSPEC = 0,
-	SEG6_CMD_SETHMAC = 1,
-	SEG6_CMD_DUMPHMAC = 2,
-	SEG6_CMD_SET_TUNSRC = 3,
-	SEG6_CMD_GET_TUNSRC = 4,
-	__SEG6_CMD_MAX = 5,
-};
-
-enum {
-	IOAM6_ATTR_UNSPEC = 0,
-	IOAM6_ATTR_NS_ID = 1,
-	IOAM6_ATTR_NS_DATA = 2,
-	IOAM6_ATTR_NS_DATA_WIDE = 3,
-	IOAM6_ATTR_SC_ID = 4,
-	IOAM6_ATTR_SC_DATA = 5,
-	IOAM6_ATTR_SC_NONE = 6,
-	IOAM6_ATTR_PAD = 7,
-	__IOAM6_ATTR_MAX = 8,
-};
-
-enum {
-	IOAM6_CMD_UNSPEC = 0,
-	IOAM6_CMD_ADD_NAMESPACE = 1,
-	IOAM6_CMD_DEL_NAMESPACE = 2,
-	IOAM6_CMD_DUMP_NAMESPACES = 3,
-	IOAM6_CMD_ADD_SCHEMA = 4,
-	IOAM6_CMD_DEL_SCHEMA = 5,
-	IOAM6_CMD_DUMP_SCHEMAS = 6,
-	IOAM6_CMD_NS_SET_SCHEMA = 7,
-	__IOAM6_CMD_MAX = 8,
-};
-
-enum ioam6_event_attr {
-	IOAM6_EVENT_ATTR_UNSPEC = 0,
-	IOAM6_EVENT_ATTR_TRACE_NAMESPACE = 1,
-	IOAM6_EVENT_ATTR_TRACE_NODELEN = 2,
-	IOAM6_EVENT_ATTR_TRACE_TYPE = 3,
-	IOAM6_EVENT_ATTR_TRACE_DATA = 4,
-	__IOAM6_EVENT_ATTR_MAX = 5,
-};
-
-struct ip_tunnel_prl {
-	__be32 addr;
-	__u16 flags;
-	__u16 __reserved;
-	__u32 datalen;
-	__u32 __reserved2;
-};
-
-struct sit_net {
-	struct ip_tunnel *tunnels_r_l[16];
-	struct ip_tunnel *tunnels_r[16];
-	struct ip_tunnel *tunnels_l[16];
-	struct ip_tunnel *tunnels_wc[1];
-	struct ip_tunnel **tunnels[4];
-	struct net_device *fb_tunnel_dev;
+	u8 skip_notify: 1;
+	u8 skip_notify_kernel: 1;
+};
+
+struct fib6_result;
+
+struct fib6_config;
+
+struct ipv6_stub {
+	int (*ipv6_sock_mc_join)(struct sock *, int, const struct in6_addr *);
+	int (*ipv6_sock_mc_drop)(struct sock *, int, const struct in6_addr *);
+	struct dst_entry * (*ipv6_dst_lookup_flow)(struct net *, const struct sock *, struct flowi6 *, const struct in6_addr *);
+	int (*ipv6_route_input)(struct sk_buff *);
+	struct fib6_table * (*fib6_get_table)(struct net *, u32);
+	int (*fib6_lookup)(struct net *, int, struct flowi6 *, struct fib6_result *, int);
+	int (*fib6_table_lookup)(struct net *, struct fib6_table *, int, struct flowi6 *, struct fib6_result *, int);
+	void (*fib6_select_path)(const struct net *, struct fib6_result *, struct flowi6 *, int, bool, const struct sk_buff *, int);
+	u32 (*ip6_mtu_from_fib6)(const struct fib6_result *, const struct in6_addr *, const struct in6_addr *);
+	int (*fib6_nh_init)(struct net *, struct fib6_nh *, struct fib6_config *, gfp_t, struct netlink_ext_ack *);
+	void (*fib6_nh_release)(struct fib6_nh *);
+	void (*fib6_nh_release_dsts)(struct fib6_nh *);
+	void (*fib6_update_sernum)(struct net *, struct fib6_info *);
+	int (*ip6_del_rt)(struct net *, struct fib6_info *, bool);
+	void (*fib6_rt_update)(struct net *, struct fib6_info *, struct nl_info *);
+	void (*udpv6_encap_enable)(void);
+	void (*ndisc_send_na)(struct net_device *, const struct in6_addr *, const struct in6_addr *, bool, bool, bool, bool);
+	struct neigh_table *nd_tbl;
+	int (*ipv6_fragment)(struct net *, struct sock *, struct sk_buff *, int (*)(struct net *, struct sock *, struct sk_buff *));
+	struct net_device * (*ipv6_dev_find)(struct net *, const struct in6_addr *, struct net_device *);
+	int (*ip6_xmit)(const struct sock *, struct sk_buff *, struct flowi6 *, __u32, struct ipv6_txoptions *, int, u32);
 };
 
 enum {
 	IP6_FH_F_FRAG = 1,
 	IP6_FH_F_AUTH = 2,
 	IP6_FH_F_SKIP_RH = 4,
+};
+
+struct udp_skb_cb {
+	union {
+		struct inet_skb_parm h4;
+	} header;
+	__u16 cscov;
+	__u8 partial_cov;
 };
 
 typedef s8 int8_t;
