@@ -126,7 +126,7 @@ check-debug:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory kernel-debug
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/run-all --guest-only --kernel $(KOBJ_DBG)/arch/x86/boot/bzImage
+	$(Q)tests/run-all --guest-only --slow --kernel $(KOBJ_DBG)/arch/x86/boot/bzImage
 
 demo:
 	$(Q)$(MAKE) --no-print-directory deps

@@ -20,7 +20,7 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=60) as w:
         c = hot_in_any(snaps, cold["start"], cold["end"])
         log("  --cpus %d: own region %.1f, other CPU's region %.1f, cold %.1f (of %d)" %
             (cpu, hot, leak, c, snaps[-1]["max_nr_accesses"]))
-        check(hot >= 5, "--cpus %d: the CPU-%d region is hot" % (cpu, cpu))
+        check(hot >= HOT, "--cpus %d: the CPU-%d region is hot" % (cpu, cpu))
         check(leak == 0, "--cpus %d: the other CPU's region shows no access" % cpu)
         check(c == 0, "--cpus %d: the cold region shows no access" % cpu)
         ev = snap_events(snaps[-1], mine["start"], mine["end"])

@@ -19,7 +19,7 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=60) as w:
         hb = hot_in_all(snaps, b["start"], b["end"])
         hc = hot_in_any(snaps, cold["start"], cold["end"])
         log("  perf: regions %.1f and %.1f, cold %.1f" % (ha, hb, hc))
-        check(ha >= 5 and hb >= 5, "perf reports make both churn regions hot")
+        check(ha >= HOT and hb >= HOT, "perf reports make both churn regions hot")
         # A DAMON region counts as accessed when any report falls in it: until splitting
         # isolates the cold range from its churning neighbours it may share their rate.
         check(hc < max(ha, hb), "the cold range is colder than the churn regions")

@@ -16,10 +16,10 @@ with Workload("f:2M@0", "c:4M", "q:2M@1", duration=60) as w:
         h = hot_in_all(snaps, hot["start"], hot["end"])
         n = hot_in_any(snaps, never["start"], never["end"])
         log("  %s: %s region %.1f, the other %.1f" % (flag, "W" if hot is wreg else "R", h, n))
-        check(h >= 5, "%s: the %s region is hot" % (flag, "written" if hot is wreg else "read"))
+        check(h >= HOT, "%s: the %s region is hot" % (flag, "written" if hot is wreg else "read"))
         check(n == 0, "%s: the other region never shows an access" % flag)
     # Both: both hot.
     snaps, err = monitor(["--pid", w.pid, "--source", "fault"])
-    check(hot_in_all(snaps, wreg["start"], wreg["end"]) >= 5 and
-          hot_in_all(snaps, rreg["start"], rreg["end"]) >= 5, "no filter: both regions hot")
+    check(hot_in_all(snaps, wreg["start"], wreg["end"]) >= HOT and
+          hot_in_all(snaps, rreg["start"], rreg["end"]) >= HOT, "no filter: both regions hot")
 done()

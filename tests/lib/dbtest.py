@@ -14,6 +14,11 @@ DAMON = "/sys/kernel/mm/damon/admin"
 
 failures = 0
 
+# make check-debug boots a kernel with KASAN and lockdep, many times slower under TCG: sessions
+# run longer and "hot" means any access (what must stay cold still must read 0).
+SLOW = os.environ.get("DB_SLOW") == "1"
+HOT = 1 if SLOW else 5
+
 
 def log(msg):
     print(msg, flush=True)
@@ -167,10 +172,11 @@ def overlap_weighted(regions, start, end):
     return acc / tot if tot else None
 
 
-def monitor(args, duration="4s", interval="1s"):
+def monitor(args, duration=None, interval="1s"):
     """Runs damon-bpf monitor --json; returns (snapshots, stderr)."""
+    duration = duration or ("12s" if SLOW else "4s")
     p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
-            [str(a) for a in args], timeout=120)
+            [str(a) for a in args], timeout=240)
     snaps = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
     log("  monitor %s: regions per snapshot %s" % (" ".join(str(a) for a in args),
                                                    [len(s["regions"]) for s in snaps]))
