@@ -23,7 +23,8 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=60) as w:
         check(hot >= HOT, "--cpus %d: the CPU-%d region is hot" % (cpu, cpu))
         check(leak == 0, "--cpus %d: the other CPU's region shows no access" % cpu)
         check(c == 0, "--cpus %d: the cold region shows no access" % cpu)
-        ev = snap_events(snaps[-1], mine["start"], mine["end"])
+        # The last snapshot that has regions (see with_regions()).
+        ev = snap_events((with_regions(snaps) or [snaps[-1]])[-1], mine["start"], mine["end"])
         check(ev.get(cpu, (0, 0))[1] > 0 and ev.get(1 - cpu, (0, 0)) == (0, 0),
               "--cpus %d: reporter events only from CPU %d (%s)" % (cpu, cpu, ev))
         rep = snaps[-1]["reporter"]
