@@ -260,8 +260,11 @@ static struct bucket *bucket_get(struct session *s, uint32_t tgid, uint64_t b)
 	k->bucket = b;
 	k->reads = calloc(s->si.nr_cpus, sizeof(uint64_t));
 	k->writes = calloc(s->si.nr_cpus, sizeof(uint64_t));
-	if (!k->reads || !k->writes)
+	if (!k->reads || !k->writes) {
+		free(k->reads);
+		free(k->writes);
 		return NULL;
+	}
 	s->nr_buckets++;
 	return k;
 }
@@ -336,7 +339,7 @@ static int take_snapshot(struct session *s, double t)
 	struct monitor_args *a = s->a;
 	int i, ret;
 
-	snapshot_clear(&s->snap, s->si.nr_cpus);
+	snapshot_clear(&s->snap);
 	s->snap.time = t;
 	if (reporter_read_stats(&s->rep, s->snap.stats, NULL))
 		return -1;
@@ -396,23 +399,6 @@ static int take_snapshot(struct session *s, double t)
 		memset(b->writes, 0, s->si.nr_cpus * sizeof(uint64_t));
 	}
 	return 0;
-}
-
-/* Sleeps until t (monotonic seconds) or a signal. */
-static void sleep_until(double t)
-{
-	while (!exiting) {
-		double left = t - monotonic_s();
-		struct timespec ts;
-
-		if (left <= 0)
-			return;
-		if (left > 0.1)
-			left = 0.1;
-		ts.tv_sec = 0;
-		ts.tv_nsec = left * 1e9;
-		nanosleep(&ts, NULL);
-	}
 }
 
 static void describe(struct session *s)
@@ -530,14 +516,9 @@ int cmd_monitor(int argc, char **argv)
 	/* Fine buckets attribute accesses to DAMON's regions; 2 MiB ones are fallback regions. */
 	s.shift = s.si.mode == MODE_DAMON ? 12 : DAMON_BPF_BUCKET_SHIFT;
 	ro.bucket_shift = s.shift;
-	if (reporting && reporter_start(&s.rep, &ro))
+	/* With pte alone no program attaches; the (empty) counters and map still serve the view. */
+	if (reporter_start(&s.rep, &ro))
 		goto out;
-	if (!reporting) {
-		/* pte only: the reporter still provides the (empty) counters and map. */
-		ro.fault = false;
-		if (reporter_start(&s.rep, &ro))
-			goto out;
-	}
 	if (a.src_perf && s.rep.perf_source == s.rep.perf_why)
 		info("damon-bpf: perf source: %s", s.rep.perf_source);
 	else if (a.src_perf)

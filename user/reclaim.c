@@ -501,8 +501,7 @@ int cmd_reclaim(int argc, char **argv)
 		double next = monotonic_s() + a.interval_us / 1e6;
 		int alive = 0;
 
-		while (!exiting && monotonic_s() < next && !(end && monotonic_s() >= end))
-			usleep(20000);
+		sleep_until(end && end < next ? end : next);
 		if (exiting)
 			break;
 		if (lock_session(a.name, &lock))

@@ -220,6 +220,22 @@ void format_bytes(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[i]);
 }
 
+void sleep_until(double t)
+{
+	while (!exiting) {
+		double left = t - monotonic_s();
+		struct timespec ts;
+
+		if (left <= 0)
+			return;
+		if (left > 0.1)
+			left = 0.1;
+		ts.tv_sec = 0;
+		ts.tv_nsec = left * 1e9;
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void on_signal(int sig)
 {
 	exiting = 1;

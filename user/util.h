@@ -34,6 +34,8 @@ int online_cpus(uint8_t *mask, int max_cpus);
 void format_bytes(uint64_t bytes, char *buf, size_t len);
 /* CLOCK_MONOTONIC in seconds. */
 double monotonic_s(void);
+/* Sleeps until t (monotonic_s() seconds) or until a signal sets 'exiting'. */
+void sleep_until(double t);
 
 void install_signal_handlers(void);
 int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args);

@@ -12,7 +12,7 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void snapshot_clear(struct snapshot *s, int nr_cpus)
+void snapshot_clear(struct snapshot *s)
 {
 	int i;
 
@@ -25,7 +25,7 @@ void snapshot_clear(struct snapshot *s, int nr_cpus)
 
 void snapshot_free(struct snapshot *s)
 {
-	snapshot_clear(s, 0);
+	snapshot_clear(s);
 	free(s->regions);
 	snapshot_init(s);
 }
@@ -339,7 +339,7 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 		return 0;
 	if (n != 4 || tag != SNAP_TAG)
 		return err("record file: corrupt snapshot");
-	snapshot_clear(s, si->nr_cpus);
+	snapshot_clear(s);
 	if (gz_get(g, &s->time, 8) || gz_get(g, &s->max_nr_accesses, 4) || gz_get(g, &nr, 4) ||
 	    gz_get(g, s->stats, sizeof(s->stats)))
 		return err("record file: truncated snapshot");

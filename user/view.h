@@ -47,7 +47,7 @@ struct view_opts {
 };
 
 void snapshot_init(struct snapshot *s);
-void snapshot_clear(struct snapshot *s, int nr_cpus);
+void snapshot_clear(struct snapshot *s);
 struct view_region *snapshot_add(struct snapshot *s, int nr_cpus, uint64_t start, uint64_t end);
 /* Adds count to the region holding addr, if any. */
 void snapshot_attribute(struct snapshot *s, uint64_t addr, int cpu, bool write, uint64_t count,
