@@ -383,6 +383,24 @@ static void unlock_session(struct session_lock *l)
 	l->fd = -1;
 }
 
+/*
+ * Removes the pids of processes that exited from pids[], saying so; returns how many remain.
+ * Every commit goes through here first: 6.12 fails a commit that names a pid which no longer
+ * exists, inside the kdamond, and the failure ends the kdamond.
+ */
+static int drop_exited(int *pids, int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (pid_alive(pids[i]))
+			pids[k++] = pids[i];
+		else
+			info("damon-bpf: pid %d exited: dropped from the session", pids[i]);
+	}
+	return k;
+}
+
 static int change_targets(struct reclaim_args *a)
 {
 	struct damon_session d = { .kdamond = -1 };
@@ -405,6 +423,7 @@ static int change_targets(struct reclaim_args *a)
 		err("reading the session's targets: %s", strerror(errno));
 		goto out;
 	}
+	n = drop_exited(pids, n);
 	for (i = 0; i < n && pids[i] != pid; i++)
 		;
 	if (a->add) {
@@ -513,25 +532,17 @@ int cmd_reclaim(int argc, char **argv)
 			goto out;
 		}
 		n = damon_target_pids(&d, pids, DAMON_MAX_TARGETS);
-		for (i = 0; i < n; i++)
-			alive += pid_alive(pids[i]);
-		if (n > 0 && alive < n && alive > 0) {
-			int keep[DAMON_MAX_TARGETS], k = 0;
-
-			for (i = 0; i < n; i++) {
-				if (pid_alive(pids[i]))
-					keep[k++] = pids[i];
-				else
-					info("damon-bpf: pid %d exited: dropped from the session", pids[i]);
-			}
-			build_cfg(&a, keep, k, &c);
+		alive = n > 0 ? drop_exited(pids, n) : n;
+		/* None left: the kdamond stops by itself, nothing to commit. */
+		if (alive > 0 && alive < n) {
+			build_cfg(&a, pids, alive, &c);
 			if (damon_commit(&d, &c)) {
 				unlock_session(&lock);
 				goto out;
 			}
-			memcpy(pids, keep, k * sizeof(*keep));
-			n = k;
 		}
+		if (alive > 0)
+			n = alive;
 		if (n > 0 && refresh_holes(pids, n)) {
 			/* The address spaces changed: skip the new holes. */
 			build_cfg(&a, pids, n, &c);
