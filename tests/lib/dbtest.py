@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 TOP = os.environ.get("DB_TOP") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
@@ -260,3 +261,212 @@ def wait_for(cond, timeout, step=0.5):
         if v or time.time() >= end:
             return v
         time.sleep(step)
+
+
+# --- /proc readers: placement, huge pages, memory --------------------------------------------
+
+def vmas(pid):
+    """[(start, end, {field: kB})] of pid's mappings, from /proc/PID/smaps."""
+    out = []
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split(" ", 1)[0]
+            if "-" in head and ":" not in head:
+                s, e = head.split("-")
+                out.append((int(s, 16), int(e, 16), {}))
+            elif out and line.rstrip().endswith(" kB"):
+                k, v = line.split(":", 1)
+                out[-1][2][k] = int(v.split()[0])
+    return out
+
+
+def smaps_range_kb(pid, start, end, field):
+    """A field (e.g. "AnonHugePages", "Rss", "Swap") of pid summed over the parts of its VMAs
+    inside [start, end); a VMA that only partly overlaps counts in proportion (smaps gives no
+    finer figure). Workload regions are separate VMAs, so this is exact for them."""
+    tot = 0
+    for s, e, f in vmas(pid):
+        o = min(e, end) - max(s, start)
+        if o > 0 and field in f:
+            tot += f[field] * o // (e - s)
+    return tot
+
+
+def anon_huge_kb(pid, start, end):
+    """AnonHugePages (kB) of pid in [start, end), from smaps."""
+    return smaps_range_kb(pid, start, end, "AnonHugePages")
+
+
+def numa_maps(pid):
+    """[(start, {key: value})] of /proc/PID/numa_maps; N<nid> values are page counts (in base
+    pages, THPs included), e.g. {"N0": 512, "anon": 512, "kernelpagesize_kB": 4, ...}."""
+    out = []
+    with open("/proc/%d/numa_maps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if not parts:
+                continue
+            kv = {"policy": parts[1] if len(parts) > 1 else ""}
+            for p in parts[2:]:
+                if "=" in p:
+                    k, v = p.split("=", 1)
+                    kv[k] = int(v) if v.isdigit() else v
+                else:
+                    kv[p] = True
+            out.append((int(parts[0], 16), kv))
+    return out
+
+
+def node_pages(pid, start, end):
+    """{nid: pages} of pid's resident pages in [start, end), per node, from numa_maps.
+    numa_maps has one line per VMA and gives only its start: every VMA that starts inside
+    [start, end) counts whole (workload regions are VMAs of their own with gaps between)."""
+    out = {}
+    for s, kv in numa_maps(pid):
+        if start <= s < end:
+            for k, v in kv.items():
+                if k[0] == "N" and k[1:].isdigit():
+                    out[int(k[1:])] = out.get(int(k[1:]), 0) + v
+    return out
+
+
+def node_share(pid, start, end, nid):
+    """The share (0..1) of pid's resident pages in [start, end) that are on node nid, and the
+    resident page count."""
+    pages = node_pages(pid, start, end)
+    tot = sum(pages.values())
+    return (pages.get(nid, 0) / tot if tot else 0.0), tot
+
+
+def _kv_kb(path, skip=0):
+    """'Key: value [kB]' lines (after skip leading words, as in node meminfo) -> {key: int}."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.replace(":", " ").split()[skip:]
+            if len(parts) >= 2 and parts[1].isdigit():
+                out[parts[0]] = int(parts[1])
+    return out
+
+
+def meminfo():
+    """/proc/meminfo in kB (HugePages_* counts as they are)."""
+    return _kv_kb("/proc/meminfo")
+
+
+def node_meminfo(nid):
+    """/sys/devices/system/node/nodeN/meminfo in kB: MemTotal, MemFree, MemUsed, ..."""
+    return _kv_kb("/sys/devices/system/node/node%d/meminfo" % nid, skip=2)
+
+
+def vmstat():
+    """/proc/vmstat as {name: int}."""
+    out = {}
+    with open("/proc/vmstat") as f:
+        for line in f:
+            k, v = line.split()
+            out[k] = int(v)
+    return out
+
+
+def nodes(kind="online"):
+    """Node numbers in /sys/devices/system/node/KIND (online, possible, has_memory, has_cpu)."""
+    try:
+        text = rd("/sys/devices/system/node/" + kind)
+    except OSError:
+        return []
+    out = []
+    for part in filter(None, text.split(",")):
+        lo, _, hi = part.partition("-")
+        out += range(int(lo), int(hi or lo) + 1)
+    return out
+
+
+def thp_mode():
+    """The bracketed THP mode: always, madvise or never."""
+    t = rd("/sys/kernel/mm/transparent_hugepage/enabled")
+    return t[t.index("[") + 1:t.index("]")]
+
+
+def nr_kdamonds():
+    return int(rd(DAMON + "/kdamonds/nr_kdamonds"))
+
+
+def session_files():
+    """The loader's pinned-session files (/run/damon-bpf/*.session)."""
+    d = "/run/damon-bpf"
+    return sorted(f for f in os.listdir(d) if f.endswith(".session")) if os.path.isdir(d) else []
+
+
+class Loader:
+    """damon-bpf ARGS... in the background, stdout and stderr to files, so that a test can poll
+    /proc while it runs and read its JSON objects at any time."""
+
+    def __init__(self, *args):
+        self.cmd = [LOADER] + [str(a) for a in args]
+        self.out = tempfile.NamedTemporaryFile("w+", prefix="db-out-", delete=False)
+        self.err = tempfile.NamedTemporaryFile("w+", prefix="db-err-", delete=False)
+        self.rc = None
+
+    def __enter__(self):
+        log("  $ " + " ".join(self.cmd))
+        self.proc = subprocess.Popen(self.cmd, stdout=self.out, stderr=self.err, text=True)
+        return self
+
+    def objects(self):
+        """The JSON objects printed so far (whole lines only)."""
+        with open(self.out.name) as f:
+            text = f.read()
+        out = []
+        for line in text.splitlines(keepends=True):
+            if line.startswith("{") and line.endswith("\n"):
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+
+    def stderr(self):
+        with open(self.err.name) as f:
+            return f.read()
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=60):
+        """SIGTERM (if still running), wait; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.rc = self.proc.wait()
+        return self.rc
+
+    def __exit__(self, *exc):
+        self.stop()
+        for f in (self.out, self.err):
+            f.close()
+            os.unlink(f.name)
+
+
+def madv_collapse(pid, start, end):
+    """MADV_COLLAPSE on [start, end) of another process with process_madvise(2) (x86-64;
+    needs CAP_SYS_NICE). Returns 0 or the errno."""
+    import ctypes
+    import ctypes.util
+
+    class iovec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    fd = os.pidfd_open(pid)
+    try:
+        iov = iovec(start, end - start)
+        r = libc.syscall(ctypes.c_long(440), ctypes.c_int(fd), ctypes.byref(iov),
+                         ctypes.c_ulong(1), ctypes.c_int(25), ctypes.c_uint(0))  # MADV_COLLAPSE
+        return 0 if r >= 0 else ctypes.get_errno()
+    finally:
+        os.close(fd)

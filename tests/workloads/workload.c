@@ -5,7 +5,11 @@
  * Regions are anonymous mappings at fixed, 2 MiB-aligned addresses (from --base, a 2 MiB
  * gap between regions), THP off (MADV_NOHUGEPAGE) unless --thp.  Each region has a thread,
  * pinned to the region's CPU when one is given, that first touches every page once and then
- * keeps touching them in passes until --duration ends (or --passes are done):
+ * keeps touching them in passes until --duration ends (or --passes are done).
+ *
+ *   --region MODE:SIZE[@CPU][,OPTION...]
+ *
+ * MODE says what the passes do:
  *
  *   r  read every page each pass            first pass: one read fault a page
  *      (untouched anonymous reads map the shared zero page, which DAMON does not see)
@@ -17,8 +21,21 @@
  *   q  fault churn, reads: the same with reads (zero page), one read fault a page a pass
  *   n  never touched (mapped only)          no fault
  *
- * Once every thread has made its first pass, one JSON line on stdout gives the layout and the
- * exact number of user page faults each CPU took in the regions (the ground truth); at exit,
+ * OPTIONs, comma-separated after the region:
+ *   node=N    first touch on NUMA node N: mbind(MPOL_BIND to N) before the first pass, then
+ *             mbind(MPOL_DEFAULT) on the range again, so that later migrations (DAMOS
+ *             migrate_hot/cold, move_pages) are not fought by a policy.  Pages faulted in
+ *             later passes (f, q) follow the default policy (the CPU's node).
+ *   thp=on    MADV_HUGEPAGE (what --thp does for every region)
+ *   thp=off   MADV_NOHUGEPAGE (the default)
+ *   thp=none  neither: THP-neutral.  In THP "madvise" mode faults map 4 KiB pages and
+ *             khugepaged leaves the range alone, while MADV_COLLAPSE (and DAMOS collapse) can
+ *             still make huge pages there.
+ * A region of mode c with node=N is a memory hog on that node (written once, held).
+ *
+ * Once every thread has made its first pass, one JSON line on stdout gives the layout (with each
+ * region's "node", -1 when not placed, and "thp" setting) and the exact number of user page
+ * faults each CPU took in the regions (the ground truth); at exit,
  * a second line gives the number of passes each region's thread made (the throughput).
  * Passes spin without sleeping: under TCG, sleeping workloads leave few Accessed bits.
  *
@@ -29,6 +46,7 @@
  * page-table sampling sees the accesses (real TLBs evict entries by themselves).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -48,10 +66,20 @@
 
 #define MAX_REGIONS 16
 #define SZ_2M (2UL << 20)
+#define MAX_NODES 64
+
+/* From <linux/mempolicy.h>; mbind(2) through syscall(2), no libnuma. */
+#define WL_MPOL_DEFAULT 0
+#define WL_MPOL_BIND 2
+
+enum thp_mode { THP_GLOBAL, THP_ON, THP_OFF, THP_NONE };
+static const char *const thp_names[] = { "", "on", "off", "none" };
 
 struct region {
 	char mode;
 	int cpu;			/* -1: not pinned */
+	int node;			/* first-touch node, -1: default policy */
+	enum thp_mode thp;
 	unsigned long size;
 	char *start;
 	pid_t tid;
@@ -73,13 +101,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
-		"                --region MODE:SIZE[@CPU]...\n"
+		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none]...\n"
 		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
 		"  n (never touched), f (fault churn, writes), q (fault churn, reads);\n"
 		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
+		"  node=N: first touch on NUMA node N (mbind), then the default policy again;\n"
+		"  thp=on|off|none: MADV_HUGEPAGE, MADV_NOHUGEPAGE (default) or neither.\n"
 		"EXAMPLES:\n"
 		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
-		"  workload --region w:8M --region c:32M --duration 60\n");
+		"  workload --region w:8M --region c:32M --duration 60\n"
+		"  workload --region w:8M,node=1 --region c:32M,node=0 --duration 60\n"
+		"  workload --region w:8M,thp=none --region c:8M,thp=none --duration 60\n");
 }
 
 static int parse_size(const char *s, unsigned long *out, char **end)
@@ -116,6 +148,8 @@ static int parse_region(const char *arg)
 		goto bad;
 	r->size = (r->size + page_size - 1) & ~(page_size - 1);
 	r->cpu = -1;
+	r->node = -1;
+	r->thp = THP_GLOBAL;
 	if (*end == '@') {
 		const char *c = end + 1;
 
@@ -124,12 +158,34 @@ static int parse_region(const char *arg)
 		if (errno || end == c || r->cpu < 0)
 			goto bad;
 	}
+	while (*end == ',') {
+		const char *o = end + 1;
+
+		if (!strncmp(o, "node=", 5) && isdigit((unsigned char)o[5])) {
+			errno = 0;
+			r->node = strtol(o + 5, &end, 10);
+			if (errno || r->node >= MAX_NODES)
+				goto bad;
+		} else if (!strncmp(o, "thp=on", 6) && (o[6] == ',' || !o[6])) {
+			r->thp = THP_ON;
+			end = (char *)o + 6;
+		} else if (!strncmp(o, "thp=off", 7) && (o[7] == ',' || !o[7])) {
+			r->thp = THP_OFF;
+			end = (char *)o + 7;
+		} else if (!strncmp(o, "thp=none", 8) && (o[8] == ',' || !o[8])) {
+			r->thp = THP_NONE;
+			end = (char *)o + 8;
+		} else {
+			goto bad;
+		}
+	}
 	if (*end)
 		goto bad;
 	nr_regions++;
 	return 0;
 bad:
-	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU], e.g. r:4M@0)\n", arg);
+	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU][,node=N][,thp=on|off|none], "
+		"e.g. r:4M@0,node=1)\n", arg);
 	return -1;
 }
 
@@ -152,6 +208,23 @@ static void touch(struct region *r, bool write, long pass)
 		else
 			(void)*p;
 	}
+}
+
+/* mbind(2) of a region's range: MPOL_BIND to its node, or MPOL_DEFAULT. */
+static int set_policy(struct region *r, int mode)
+{
+	unsigned long mask[MAX_NODES / (8 * sizeof(unsigned long))] = { 0 };
+
+	if (mode == WL_MPOL_BIND)
+		mask[r->node / (8 * sizeof(unsigned long))] |= 1UL << (r->node % (8 * sizeof(unsigned long)));
+	if (syscall(SYS_mbind, r->start, r->size, mode, mode == WL_MPOL_BIND ? mask : NULL,
+		    mode == WL_MPOL_BIND ? MAX_NODES + 1 : 0, 0)) {
+		fprintf(stderr, "workload: mbind(%s, node %d) at %p: %s\n",
+			mode == WL_MPOL_BIND ? "MPOL_BIND" : "MPOL_DEFAULT", r->node, r->start,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void *region_thread(void *arg)
@@ -187,6 +260,9 @@ static void *region_thread(void *arg)
 		r->write_faults = r->size / page_size;
 		break;
 	}
+	/* Placed: from now on the default policy, so that migrations keep what they moved. */
+	if (r->node >= 0 && set_policy(r, WL_MPOL_DEFAULT))
+		exit(2);
 	pthread_barrier_wait(&first_pass_done);
 	while (!atomic_load(&ready))
 		;
@@ -322,8 +398,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "workload: mmap at %#lx: %s\n", addr, strerror(errno));
 			return 1;
 		}
-		madvise(p, r->size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		if (r->thp == THP_GLOBAL)
+			r->thp = thp ? THP_ON : THP_OFF;
+		if (r->thp != THP_NONE &&
+		    madvise(p, r->size, r->thp == THP_ON ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+			fprintf(stderr, "workload: madvise at %#lx: %s\n", addr, strerror(errno));
+			return 1;
+		}
 		r->start = p;
+		if (r->node >= 0 && set_policy(r, WL_MPOL_BIND))
+			return 1;
 		if (r->cpu >= 0 && (unsigned long)r->cpu + 1 > max_cpu)
 			max_cpu = r->cpu + 1;
 		/* Next region after a gap of at least 2 MiB, 2 MiB-aligned. */
@@ -341,9 +425,9 @@ int main(int argc, char **argv)
 		struct region *r = &regions[i];
 
 		printf("%s{\"mode\": \"%c\", \"start\": %lu, \"end\": %lu, \"cpu\": %d, \"tid\": %d, "
-		       "\"read_faults\": %lu, \"write_faults\": %lu}", i ? ", " : "", r->mode,
-		       (unsigned long)r->start, (unsigned long)r->start + r->size, r->cpu, r->tid,
-		       r->read_faults, r->write_faults);
+		       "\"read_faults\": %lu, \"write_faults\": %lu, \"node\": %d, \"thp\": \"%s\"}",
+		       i ? ", " : "", r->mode, (unsigned long)r->start, (unsigned long)r->start + r->size,
+		       r->cpu, r->tid, r->read_faults, r->write_faults, r->node, thp_names[r->thp]);
 	}
 	printf("]}\n");
 	fflush(stdout);
