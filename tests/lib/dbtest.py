@@ -45,6 +45,14 @@ def skip(why):
     sys.exit(77)
 
 
+def skip_unless_failed(why):
+    """Skips the rest of a test, unless a check already failed: then it fails."""
+    if failures:
+        log("not run: " + why)
+        done()
+    skip(why)
+
+
 def run(cmd, check_rc=True, **kw):
     """Runs cmd (a list), returns CompletedProcess with text output."""
     p = subprocess.run(cmd, capture_output=True, text=True, **kw)
@@ -470,3 +478,33 @@ def madv_collapse(pid, start, end):
         return 0 if r >= 0 else ctypes.get_errno()
     finally:
         os.close(fd)
+
+
+def damos_supported(action=None, goal_metric=None):
+    """Whether this kernel's DAMON sysfs takes a DAMOS action name (e.g. "collapse") and/or a
+    quota goal metric (e.g. "node_mem_used_bp"), tried on a scratch kdamond that is removed
+    again. None when DAMON sysfs is in use (kdamonds exist)."""
+    if nr_kdamonds() != 0:
+        return None
+    try:
+        wr(DAMON + "/kdamonds/nr_kdamonds", 1)
+        c = DAMON + "/kdamonds/0/contexts"
+        wr(c + "/nr_contexts", 1)
+        s = c + "/0/schemes"
+        wr(s + "/nr_schemes", 1)
+        try:
+            if action:
+                wr(s + "/0/action", action)
+            if goal_metric:
+                wr(s + "/0/quotas/goals/nr_goals", 1)
+                wr(s + "/0/quotas/goals/0/target_metric", goal_metric)
+            return True
+        except OSError:
+            return False
+    finally:
+        wr(DAMON + "/kdamonds/nr_kdamonds", 0)
+
+
+def has_command(cmd):
+    """Whether damon-bpf has subcommand cmd ('damon-bpf CMD --help' exits 0)."""
+    return run([LOADER, cmd, "--help"], check_rc=False).returncode == 0

@@ -5,7 +5,8 @@
  * Regions are anonymous mappings at fixed, 2 MiB-aligned addresses (from --base, a 2 MiB
  * gap between regions), THP off (MADV_NOHUGEPAGE) unless --thp.  Each region has a thread,
  * pinned to the region's CPU when one is given, that first touches every page once and then
- * keeps touching them in passes until --duration ends (or --passes are done).
+ * keeps touching them in passes until --duration ends (or --passes are done).  With
+ * --duration, the process lives that long even when no region needs passes (c, n).
  *
  *   --region MODE:SIZE[@CPU][,OPTION...]
  *
@@ -31,6 +32,10 @@
  *   thp=none  neither: THP-neutral.  In THP "madvise" mode faults map 4 KiB pages and
  *             khugepaged leaves the range alone, while MADV_COLLAPSE (and DAMOS collapse) can
  *             still make huge pages there.
+ *   duty=A/P  warm, not hot: in every period of P ms the passes run for the first A ms and the
+ *             thread then spins without touching the region for the rest (busy, not asleep:
+ *             see TCG below), so that DAMON reads an access rate between 0 and its maximum
+ *             (about (sample interval + A) / P of it).
  * A region of mode c with node=N is a memory hog on that node (written once, held).
  *
  * Once every thread has made its first pass, one JSON line on stdout gives the layout (with each
@@ -80,6 +85,7 @@ struct region {
 	int cpu;			/* -1: not pinned */
 	int node;			/* first-touch node, -1: default policy */
 	enum thp_mode thp;
+	double duty_active, duty_period;	/* seconds; period 0: always active */
 	unsigned long size;
 	char *start;
 	pid_t tid;
@@ -101,12 +107,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
-		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none]...\n"
+		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none][,duty=A/P]...\n"
 		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
 		"  n (never touched), f (fault churn, writes), q (fault churn, reads);\n"
 		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
 		"  node=N: first touch on NUMA node N (mbind), then the default policy again;\n"
 		"  thp=on|off|none: MADV_HUGEPAGE, MADV_NOHUGEPAGE (default) or neither.\n"
+		"  duty=A/P: passes only during the first A ms of every P ms (a warm region).\n"
 		"EXAMPLES:\n"
 		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
 		"  workload --region w:8M --region c:32M --duration 60\n"
@@ -166,6 +173,16 @@ static int parse_region(const char *arg)
 			r->node = strtol(o + 5, &end, 10);
 			if (errno || r->node >= MAX_NODES)
 				goto bad;
+		} else if (!strncmp(o, "duty=", 5) && isdigit((unsigned char)o[5])) {
+			errno = 0;
+			r->duty_active = strtod(o + 5, &end) / 1000;
+			if (errno || *end != '/')
+				goto bad;
+			o = end + 1;
+			r->duty_period = strtod(o, &end) / 1000;
+			if (errno || end == o || r->duty_active <= 0 ||
+			    r->duty_period < r->duty_active)
+				goto bad;
 		} else if (!strncmp(o, "thp=on", 6) && (o[6] == ',' || !o[6])) {
 			r->thp = THP_ON;
 			end = (char *)o + 6;
@@ -184,8 +201,8 @@ static int parse_region(const char *arg)
 	nr_regions++;
 	return 0;
 bad:
-	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU][,node=N][,thp=on|off|none], "
-		"e.g. r:4M@0,node=1)\n", arg);
+	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU][,node=N][,thp=on|off|none]"
+		"[,duty=A/P], e.g. r:4M@0,node=1)\n", arg);
 	return -1;
 }
 
@@ -230,7 +247,7 @@ static int set_policy(struct region *r, int mode)
 static void *region_thread(void *arg)
 {
 	struct region *r = arg;
-	double end;
+	double end, t0;
 	long pass;
 
 	r->tid = syscall(SYS_gettid);
@@ -269,10 +286,24 @@ static void *region_thread(void *arg)
 	r->passes = 1;
 	if (r->mode == 'c' || r->mode == 'n')
 		return NULL;
-	end = now() + duration;
+	t0 = now();
+	end = t0 + duration;
 	for (pass = 1; !stop; pass++) {
 		if (duration < 0 ? pass >= passes : now() >= end)
 			break;
+		if (r->duty_period > 0) {
+			double t = now(), phase = t - t0 - (long)((t - t0) / r->duty_period) * r->duty_period;
+
+			if (phase >= r->duty_active) {
+				/* Idle part of the period: spin, touch nothing, then look again. */
+				double until = t + r->duty_period - phase;
+
+				while (!stop && now() < until && (duration < 0 || now() < end))
+					;
+				pass--;
+				continue;
+			}
+		}
 		if (r->mode == 'f' || r->mode == 'q')
 			madvise(r->start, r->size, MADV_DONTNEED);
 		touch(r, r->mode == 'w' || r->mode == 'f', pass);	/* p: reads from now on */
@@ -326,6 +357,7 @@ int main(int argc, char **argv)
 	};
 	unsigned long base = 0x600000000000UL, addr;
 	unsigned long max_cpu = 0, i;
+	double started;
 	bool thp = false;
 	long ticker = 0;
 	char *end;
@@ -431,10 +463,17 @@ int main(int argc, char **argv)
 	}
 	printf("]}\n");
 	fflush(stdout);
+	started = now();
 	atomic_store(&ready, 1);
 
 	for (i = 0; i < (unsigned long)nr_regions; i++)
 		pthread_join(regions[i].thread, NULL);
+	/* Regions that need no passes (c, n) still live until --duration ends. */
+	while (duration >= 0 && !stop && now() < started + duration) {
+		struct timespec ms = { 0, 10000000 };
+
+		nanosleep(&ms, NULL);
+	}
 	/* Throughput, for benchmarks: passes per region. */
 	printf("{\"passes\": [");
 	for (i = 0; i < (unsigned long)nr_regions; i++)

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""damon-bpf collapse: hot ranges of chosen processes become THPs, cold ones do not.
+
+THP runs in madvise mode and the workload's ranges are THP-neutral (neither MADV_HUGEPAGE nor
+MADV_NOHUGEPAGE): faults map 4 KiB pages and khugepaged leaves them alone, so any AnonHugePages
+there (smaps) is the session's doing.
+1. --min-access auto: a warm 16 MiB range (passes 5 ms of every 50 ms, so DAMON reads it well
+   below aggr/sample) and a cold one; the reported threshold starts at max_access and moves
+   down until collapses happen, never below --floor; the warm range ends >= 90 % huge, the
+   cold one not at all.
+2. A fixed --min-access over two processes, each with a hot and a cold 16 MiB range.
+"""
+import os
+import sys
+import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+SZ_KB = 16 * 1024
+WAIT = 360 if SLOW else 120
+FLOOR = 1
+WANT = 0.9
+
+
+def huge(w, i):
+    r = w.regions[i]
+    return anon_huge_kb(w.pid, r["start"], r["end"])
+
+
+if thp_mode() != "madvise":
+    skip("THP mode is %s; the test needs madvise" % thp_mode())
+# The workload and the kernel can do what the test relies on: a THP-neutral range faults in
+# 4 KiB pages, and MADV_COLLAPSE turns it into huge pages.
+with Workload("c:4M,thp=none", "c:4M,thp=off", duration=60) as w:
+    check(huge(w, 0) == 0, "thp=none range faults in 4 KiB pages: %d kB AnonHugePages" % huge(w, 0))
+    e = madv_collapse(w.pid, w.regions[0]["start"], w.regions[0]["end"])
+    check(e == 0 and huge(w, 0) == 4096, "MADV_COLLAPSE of the thp=none range: errno %d, %d kB huge"
+          % (e, huge(w, 0)))
+    e = madv_collapse(w.pid, w.regions[1]["start"], w.regions[1]["end"])
+    check(e != 0 and huge(w, 1) == 0, "MADV_COLLAPSE of the thp=off range refused: errno %d" % e)
+
+supported = damos_supported(action="collapse")
+log("  kernel DAMOS action 'collapse': %s" % supported)
+if not has_command("collapse"):
+    skip_unless_failed("damon-bpf has no 'collapse' command yet ('damon-bpf collapse --help' "
+                       "fails)")
+if supported is False:
+    # The loader must say so and leave nothing behind; the rest cannot run.
+    with Workload("w:4M,thp=none", duration=30) as w:
+        p = run([LOADER, "collapse", "--pid", w.pid, "--duration", "5s"], check_rc=False,
+                timeout=60)
+        log("  " + p.stderr.strip())
+        check(p.returncode != 0 and "collapse" in p.stderr,
+              "kernel without DAMOS collapse: exit %d, message names 'collapse'" % p.returncode)
+        check(nr_kdamonds() == 0, "nothing left behind: nr_kdamonds 0")
+    skip_unless_failed("this kernel has no DAMOS 'collapse' action (kernel series without the "
+                       "backport)")
+
+
+def session(ws, args, hot, cold, what):
+    """Runs collapse on the workloads until every hot range is >= WANT huge; checks the cold
+    ones stay 4 KiB. Returns the loader's JSON objects."""
+    t0 = time.time()
+    with Loader("collapse", *sum((["--pid", w.pid] for w in ws), []), *args,
+                "--interval", "1s", "--duration", "%ds" % (WAIT + 30), "--json") as ld:
+        reached = wait_for(lambda: all(huge(w, hot) >= WANT * SZ_KB for w in ws) or
+                           not ld.running(), WAIT, step=0.5)
+        secs = time.time() - t0
+        reached = all(huge(w, hot) >= WANT * SZ_KB for w in ws)
+        # A few more intervals: the cold ranges must stay as they are.
+        time.sleep(3)
+        for i, w in enumerate(ws):
+            log("  %s pid %d: hot %d kB, cold %d kB AnonHugePages of %d kB, after %.1fs" %
+                (what, w.pid, huge(w, hot), huge(w, cold), SZ_KB, secs))
+            check(huge(w, hot) >= WANT * SZ_KB, "%s pid %d: hot range >= %d%% huge (%d kB)" %
+                  (what, w.pid, WANT * 100, huge(w, hot)))
+            check(huge(w, cold) <= 2048, "%s pid %d: cold range stays 4 KiB (%d kB huge)" %
+                  (what, w.pid, huge(w, cold)))
+        if reached:
+            log("  %s: hot ranges collapsed within %.1fs of the start" % (what, secs))
+        check(ld.running(), "%s: the session runs until stopped" % what)
+        rc = ld.stop()
+        objs = ld.objects()
+        err = ld.stderr()
+        if err.strip():
+            log("  stderr: " + err.strip().replace("\n", "\n  stderr: "))
+    check(rc == 0, "%s: SIGTERM ends the session with exit 0 (%s)" % (what, rc))
+    check(nr_kdamonds() == 0, "%s: kdamond removed (nr_kdamonds %d)" % (what, nr_kdamonds()))
+    check(len(objs) >= 2, "%s: %d JSON objects" % (what, len(objs)))
+    return objs
+
+
+def last_target(objs, pid):
+    for o in reversed(objs):
+        for t in o.get("targets", []):
+            if t.get("pid") == pid:
+                return t
+    return None
+
+
+# 1. auto: the threshold walks down from max_access to the warm range's rate.
+with Workload("w:16M,thp=none,duty=5/50", "c:16M,thp=none", duration=WAIT + 90) as w:
+    check(huge(w, 0) == 0 and huge(w, 1) == 0, "before: no huge pages in either range")
+    objs = session([w], ["--min-access", "auto", "--floor", FLOOR, "--min-age", "200ms"],
+                   0, 1, "auto")
+    if objs:
+        thr = [o["min_access"] for o in objs]
+        mx = objs[0]["max_access"]
+        log("  auto: max_access %s, min_access per interval %s" % (mx, thr))
+        check(mx == 20, "max_access = aggr/sample = 20 (%s)" % mx)
+        check(thr[0] == mx, "auto starts at max_access (%s)" % thr[0])
+        check(min(thr) < mx, "auto lowers the threshold (lowest %s)" % min(thr))
+        check(min(thr) >= FLOOR, "never below --floor %d (lowest %s)" % (FLOOR, min(thr)))
+        first = next((o for o in objs if any(t["nr_applied"] > 0 for t in o["targets"])), None)
+        if check(first is not None, "collapses happen (nr_applied > 0)"):
+            log("  auto: first collapse at t=%.1fs with min_access %s" %
+                (first["time"], first["min_access"]))
+        t = last_target(objs, w.pid)
+        if check(t is not None, "auto: the target is reported"):
+            log("  auto: last %s" % t)
+            check(t["sz_applied"] >= WANT * SZ_KB * 1024,
+                  "auto: sz_applied %d covers the hot range" % t["sz_applied"])
+            check(t["anon_huge_kb"] >= WANT * SZ_KB,
+                  "auto: reported anon_huge_kb %d (smaps: %d)" % (t["anon_huge_kb"], huge(w, 0)))
+
+# 2. A fixed threshold, two processes.
+with Workload("w:16M@0,thp=none", "c:16M,thp=none", duration=WAIT + 90) as a, \
+     Workload("w:16M@1,thp=none", "c:16M,thp=none", duration=WAIT + 90) as b:
+    objs = session([a, b], ["--min-access", HOT, "--min-age", "200ms"], 0, 1, "fixed")
+    if objs:
+        thr = sorted(set(o["min_access"] for o in objs))
+        check(thr == [HOT], "fixed: min_access stays %d (%s)" % (HOT, thr))
+        for w in (a, b):
+            t = last_target(objs, w.pid)
+            check(t is not None and t["sz_applied"] >= WANT * SZ_KB * 1024,
+                  "fixed: pid %d reported with sz_applied %s" %
+                  (w.pid, t and t["sz_applied"]))
+done()

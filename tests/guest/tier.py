@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""damon-bpf tier: hot memory moves from the slow node to the fast one, cold memory the other
+way, judged from /proc/PID/numa_maps.
+
+The guest's node 0 (both CPUs) is the fast tier, node 1 (memory only) the slow one. The
+workload's hot set (32 MiB written in a loop) is first touched on node 1 and its cold set
+(64 MiB written once) on node 0. After a bounded time the hot set must be >= 80 % on node 0 and
+the cold set >= 80 % on node 1.
+
+Demotion (migrate_cold) only runs while the fast node's free memory is below the --fast-free
+goal, and promotion (migrate_hot) while its used memory is below --fast-used. This guest's
+node 0 is mostly free (about 96 % of 1 GiB at boot), so the default --fast-free 0.4 % would never
+demote anything: the session asks for --fast-free 99 %, which keeps node 0's free share below
+the goal and the demotion quota growing, rather than filling node 0 with a hog.
+"""
+import os
+import sys
+import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+FAST, SLOW_NODE = 0, 1
+HOT_KB, COLD_KB = 32 * 1024, 64 * 1024
+WAIT = 450 if SLOW else 150
+WANT = 0.8
+FAST_FREE = "99%"
+
+if not {FAST, SLOW_NODE} <= set(nodes("has_memory")):
+    skip("the test needs memory on nodes %d and %d (has_memory: %s)" %
+         (FAST, SLOW_NODE, nodes("has_memory")))
+if not has_command("tier"):
+    # What the test relies on still can be checked: the workload's placement.
+    with Workload("w:32M@0,node=%d" % SLOW_NODE, "c:64M,node=%d" % FAST, duration=30) as w:
+        hot, cold = w.regions
+        hp, cp = node_pages(w.pid, hot["start"], hot["end"]), node_pages(w.pid, cold["start"],
+                                                                         cold["end"])
+        check(hp == {SLOW_NODE: HOT_KB // 4} and cp == {FAST: COLD_KB // 4},
+              "workload placement: hot %s, cold %s (pages per node)" % (hp, cp))
+    skip_unless_failed("damon-bpf has no 'tier' command yet ('damon-bpf tier --help' fails)")
+for metric in ("node_mem_used_bp", "node_mem_free_bp"):
+    sup = damos_supported(action="migrate_hot", goal_metric=metric)
+    log("  kernel quota goal metric %s: %s" % (metric, sup))
+    if sup is False:
+        # The loader must refuse cleanly; the rest cannot run.
+        p = run([LOADER, "tier", "--fast", FAST, "--slow", SLOW_NODE, "--duration", "5s"],
+                check_rc=False, timeout=60)
+        log("  " + p.stderr.strip())
+        check(p.returncode != 0 and metric in p.stderr,
+              "kernel without %s: exit %d, message names it" % (metric, p.returncode))
+        check(nr_kdamonds() == 0, "nothing left behind: nr_kdamonds 0")
+        skip_unless_failed("this kernel has no DAMOS quota goal metric %s (series without "
+                           "the backport)" %
+             metric)
+
+
+def placement(w):
+    hot, cold = w.regions
+    h, hn = node_share(w.pid, hot["start"], hot["end"], FAST)
+    c, cn = node_share(w.pid, cold["start"], cold["end"], SLOW_NODE)
+    return h, c, hn, cn
+
+
+def session(extra, what):
+    with Workload("w:32M@0,node=%d" % SLOW_NODE, "c:64M,node=%d" % FAST,
+                  duration=WAIT + 120) as w:
+        h, c, hn, cn = placement(w)
+        log("  %s start: hot %.0f %% on node %d (%d pages), cold %.0f %% on node %d (%d pages)"
+            % (what, 100 * h, FAST, hn, 100 * c, SLOW_NODE, cn))
+        check(h == 0 and hn == HOT_KB // 4 and c == 0 and cn == COLD_KB // 4,
+              "%s: placed as asked: hot all on node %d, cold all on node %d" %
+              (what, SLOW_NODE, FAST))
+        vm0 = vmstat()
+        t0 = time.time()
+        reach = {}
+
+        def progress():
+            h, c, _, _ = placement(w)
+            for k, v in (("hot", h), ("cold", c)):
+                if v >= WANT and k not in reach:
+                    reach[k] = time.time() - t0
+            return h >= WANT and c >= WANT
+
+        with Loader("tier", "--fast", FAST, "--slow", SLOW_NODE, "--fast-free", FAST_FREE,
+                    "--min-age", "2s", *extra, "--interval", "1s",
+                    "--duration", "%ds" % (WAIT + 60), "--json") as ld:
+            wait_for(lambda: progress() or not ld.running(), WAIT, step=1)
+            h, c, hn, cn = placement(w)
+            log("  %s after %.0fs: hot %.1f %% on node %d (%d pages), cold %.1f %% on node %d "
+                "(%d pages); reached 80 %%: %s" % (what, time.time() - t0, 100 * h, FAST, hn,
+                                                   100 * c, SLOW_NODE, cn, reach))
+            check(h >= WANT, "%s: hot set promoted: %.1f %% on node %d" % (what, 100 * h, FAST))
+            check(c >= WANT, "%s: cold set demoted: %.1f %% on node %d" %
+                  (what, 100 * c, SLOW_NODE))
+            check(hn + cn >= 0.95 * (HOT_KB + COLD_KB) // 4,
+                  "%s: the sets stay resident (%d of %d pages)" %
+                  (what, hn + cn, (HOT_KB + COLD_KB) // 4))
+            vm1 = vmstat()
+            log("  %s: vmstat pgmigrate_success +%d, pgmigrate_fail +%d" % (
+                what, vm1.get("pgmigrate_success", 0) - vm0.get("pgmigrate_success", 0),
+                vm1.get("pgmigrate_fail", 0) - vm0.get("pgmigrate_fail", 0)))
+            check(ld.running(), "%s: the session runs until stopped" % what)
+            m0 = node_meminfo(FAST)
+            rc = ld.stop()
+            objs = ld.objects()
+            err = ld.stderr()
+            if err.strip():
+                log("  stderr: " + err.strip().replace("\n", "\n  stderr: "))
+    check(rc == 0, "%s: SIGTERM ends the session with exit 0 (%s)" % (what, rc))
+    check(nr_kdamonds() == 0, "%s: kdamond removed (nr_kdamonds %d)" % (what, nr_kdamonds()))
+    if not check(len(objs) >= 2, "%s: %d JSON objects" % (what, len(objs))):
+        return
+    last = objs[-1]
+    log("  %s: last %s" % (what, last))
+    by = {s["action"]: s for s in last["schemes"]}
+    hot_s, cold_s = by.get("migrate_hot"), by.get("migrate_cold")
+    if check(hot_s is not None and cold_s is not None,
+             "%s: a migrate_hot and a migrate_cold scheme" % what):
+        check(hot_s["target_nid"] == FAST and cold_s["target_nid"] == SLOW_NODE,
+              "%s: target nodes %d (hot) and %d (cold)" %
+              (what, hot_s["target_nid"], cold_s["target_nid"]))
+        check(any(g["metric"] == "node_mem_used_bp" and g["nid"] == FAST and
+                  g["target_value"] == 9960 for g in hot_s["goals"]),
+              "%s: migrate_hot goal node_mem_used_bp of node %d at 9960: %s" %
+              (what, FAST, hot_s["goals"]))
+        check(any(g["metric"] == "node_mem_free_bp" and g["nid"] == FAST and
+                  g["target_value"] == 9900 for g in cold_s["goals"]),
+              "%s: migrate_cold goal node_mem_free_bp of node %d at 9900: %s" %
+              (what, FAST, cold_s["goals"]))
+        check(hot_s["sz_applied"] >= WANT * HOT_KB * 1024 and
+              cold_s["sz_applied"] >= WANT * COLD_KB * 1024,
+              "%s: sz_applied %d (hot) and %d (cold) cover the sets" %
+              (what, hot_s["sz_applied"], cold_s["sz_applied"]))
+    n = {x["nid"]: x for x in last["nodes"]}
+    if check(FAST in n, "%s: node %d reported" % (what, FAST)):
+        free_bp = m0["MemFree"] * 10000 // m0["MemTotal"]
+        check(abs(n[FAST]["free_bp"] - free_bp) <= 200 and
+              abs(n[FAST]["used_bp"] + n[FAST]["free_bp"] - 10000) <= 1,
+              "%s: node %d free_bp %d, used_bp %d (node meminfo: free %d bp)" %
+              (what, FAST, n[FAST]["free_bp"], n[FAST]["used_bp"], free_bp))
+
+
+session([], "default source")
+session(["--source", "fault"], "--source fault")
+done()
