@@ -100,7 +100,7 @@ with Workload("w:4M", "c:4M", duration=240) as w:
     unknown = json.loads(json.dumps(good))
     unknown["kdamonds"][0]["contexts"][0]["intervals"]["sampel_us"] = 5000
     bad("run: unknown key", ["run", config(json.dumps(unknown, indent=2))],
-        "sampel_us", "intervals")
+        "intervals.sampel_us")
     action = json.loads(json.dumps(good))
     action["kdamonds"][0]["contexts"][0]["schemes"][0]["action"] = "nonexistent_action"
     bad("run: unsupported action", ["run", config(json.dumps(action, indent=2))],
