@@ -11,5 +11,9 @@ int cmd_stop(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_reclaim(int argc, char **argv);
+int cmd_collapse(int argc, char **argv);
+int cmd_tier(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_args(int argc, char **argv);
 
 #endif

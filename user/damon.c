@@ -16,7 +16,7 @@
 void damon_ctx_defaults(struct damon_ctx_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->ops = "vaddr";
+	strcpy(c->ops, "vaddr");
 	c->sample_us = 5000;
 	c->aggr_us = 100000;
 	c->update_us = 1000000;
@@ -30,6 +30,14 @@ static bool exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+static bool exists_at(const char *dir, const char *rel)
+{
+	char path[640];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return exists(path);
 }
 
 /* Writes a value to dir/rel; the error names the file and the value. */
@@ -59,6 +67,19 @@ static int put(const char *dir, const char *rel, const char *fmt, ...)
 
 static int get(const char *dir, const char *rel, char *buf, size_t len);
 
+/* The same without a message (for requests a kernel may not know). */
+static int put_quiet(const char *dir, const char *rel, const char *val)
+{
+	char path[640];
+	int tries;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (tries = 0; write_file(path, "%s", val); tries++)
+		if (errno != EBUSY || tries == 100)
+			return -1;
+	return 0;
+}
+
 /*
  * Writes a count file (nr_targets, nr_schemes, nr_filters...) only when it changes: every
  * write removes and rebuilds the directories below, even with the same count.
@@ -80,6 +101,36 @@ static int get(const char *dir, const char *rel, char *buf, size_t len)
 	if (read_file(path, buf, len) < 0)
 		return -1;
 	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int node_phys_range(int nid, uint64_t *start, uint64_t *end)
+{
+	char line[256];
+	unsigned long long pfn, spanned = 0;
+	int node = -1;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	*start = UINT64_MAX;
+	*end = 0;
+	if (!f)
+		return err("/proc/zoneinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &node) == 1)
+			continue;
+		if (sscanf(line, " spanned %llu", &spanned) == 1)
+			continue;
+		if (sscanf(line, " start_pfn: %llu", &pfn) == 1 && spanned &&
+		    (nid < 0 || node == nid)) {
+			if (pfn * 4096 < *start)
+				*start = pfn * 4096;
+			if ((pfn + spanned) * 4096 > *end)
+				*end = (pfn + spanned) * 4096;
+		}
+	}
+	fclose(f);
+	if (*end <= *start)
+		return err("node %d: no memory span in /proc/zoneinfo", nid);
 	return 0;
 }
 
@@ -183,10 +234,62 @@ static int apply_sample(const char *ctx, const struct damon_ctx_cfg *c)
 	return 0;
 }
 
+static int apply_filter(const char *fdir, int idx, const struct damos_filter_cfg *f,
+			uint64_t start, uint64_t end)
+{
+	char d[400];
+
+	snprintf(d, sizeof(d), "%s/%d", fdir, idx);
+	if (put(d, "type", "%s", f->type)) {
+		if (errno == EINVAL)
+			return err("the running kernel's DAMOS has no '%s' filter", f->type);
+		return -1;
+	}
+	if (!strcmp(f->type, "target") && put(d, "damon_target_idx", "%d", f->target_idx))
+		return -1;
+	if (!strcmp(f->type, "addr") &&
+	    (put(d, "addr_start", "%llu", (unsigned long long)start) ||
+	     put(d, "addr_end", "%llu", (unsigned long long)end)))
+		return -1;
+	if (!strcmp(f->type, "memcg") && put(d, "memcg_path", "%s", f->memcg))
+		return -1;
+	return put(d, "matching", f->matching ? "Y" : "N");
+}
+
+static int apply_goals(const char *sdir, const struct damon_scheme_cfg *s)
+{
+	char gdir[320], d[352];
+	int i;
+
+	snprintf(gdir, sizeof(gdir), "%s/quotas/goals", sdir);
+	if (put_count(gdir, "nr_goals", s->nr_goals))
+		return -1;
+	for (i = 0; i < s->nr_goals; i++) {
+		const struct damos_goal_cfg *g = &s->goals[i];
+		bool node = !strncmp(g->metric, "node_mem_", 9);
+
+		snprintf(d, sizeof(d), "%s/%d", gdir, i);
+		if (node && !exists_at(d, "nid"))
+			return err("quota goal '%s' needs the damon-bpf kernel series (a kernel "
+				   "with quotas/goals/N/nid)", g->metric);
+		if (put(d, "target_metric", "%s", g->metric)) {
+			if (errno == EINVAL)
+				return err("the running kernel's DAMOS has no quota goal metric '%s'",
+					   g->metric);
+			return -1;
+		}
+		if (put(d, "target_value", "%llu", (unsigned long long)g->target_value) ||
+		    (node && put(d, "nid", "%d", g->nid)))
+			return -1;
+	}
+	return 0;
+}
+
 static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 {
 	const struct damon_access_pattern *p = &s->pattern;
 	int i, nr_filters;
+	char fdir[320];
 
 	if (put(sdir, "action", "%s", s->action)) {
 		if (errno == EINVAL)
@@ -202,38 +305,38 @@ static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 	    put(sdir, "access_pattern/age/max", "%u", p->age_max) ||
 	    put(sdir, "quotas/ms", "%llu", (unsigned long long)s->quota_ms) ||
 	    put(sdir, "quotas/bytes", "%llu", (unsigned long long)s->quota_sz) ||
-	    put(sdir, "quotas/reset_interval_ms", "%llu", (unsigned long long)s->quota_reset_ms))
+	    put(sdir, "quotas/reset_interval_ms", "%llu", (unsigned long long)s->quota_reset_ms) ||
+	    put(sdir, "quotas/weights/sz_permil", "%u", s->w_sz) ||
+	    put(sdir, "quotas/weights/nr_accesses_permil", "%u", s->w_nr) ||
+	    put(sdir, "quotas/weights/age_permil", "%u", s->w_age))
+		return -1;
+	if (apply_goals(sdir, s))
 		return -1;
 	if (s->target_nid >= 0 && put(sdir, "target_nid", "%d", s->target_nid))
 		return -1;
 	/*
-	 * DAMOS filters of 6.12 only exclude: keep one target by excluding what is not it, and
-	 * skip the given ranges.  Filtered memory is not charged to the quota.
+	 * DAMOS filters of 6.12 only exclude.  The skipped ranges (unmapped holes) come after the
+	 * configured filters, a fixed number of them so that their count does not change (every
+	 * change of nr_filters rebuilds the directories); unused ones are empty ranges.
+	 * Filtered memory is not charged to the quota.
 	 */
-	nr_filters = (s->only_target >= 0) + (s->nr_skip ? DAMON_MAX_HOLES : 0);
-	if (put_count(sdir, "filters/nr_filters", nr_filters))
+	snprintf(fdir, sizeof(fdir), "%s/filters", sdir);
+	nr_filters = s->nr_filters + (s->nr_skip ? DAMON_MAX_HOLES : 0);
+	if (put_count(fdir, "nr_filters", nr_filters))
 		return -1;
-	if (s->only_target >= 0 &&
-	    (put(sdir, "filters/0/type", "target") ||
-	     put(sdir, "filters/0/damon_target_idx", "%d", s->only_target) ||
-	     put(sdir, "filters/0/matching", "N")))
-		return -1;
-	/* A fixed number of range filters; the unused ones are empty ranges. */
+	for (i = 0; i < s->nr_filters; i++)
+		if (apply_filter(fdir, i, &s->filters[i], s->filters[i].start, s->filters[i].end))
+			return -1;
 	for (i = 0; s->nr_skip && i < DAMON_MAX_HOLES; i++) {
-		char f[288];
+		static const struct damos_filter_cfg hole = { .type = "addr", .matching = true };
 
-		snprintf(f, sizeof(f), "%s/filters/%d", sdir, i + (s->only_target >= 0));
-		if (put(f, "type", "addr") ||
-		    put(f, "addr_start", "%llu",
-			(unsigned long long)(i < s->nr_skip ? s->skip[i][0] : 0)) ||
-		    put(f, "addr_end", "%llu",
-			(unsigned long long)(i < s->nr_skip ? s->skip[i][1] : 0)) ||
-		    put(f, "matching", "Y"))
+		if (apply_filter(fdir, s->nr_filters + i, &hole, i < s->nr_skip ? s->skip[i][0] : 0,
+				 i < s->nr_skip ? s->skip[i][1] : 0))
 			return -1;
 	}
-	if (put(sdir, "watermarks/metric", "%s", s->wmarks.metric ? s->wmarks.metric : "none"))
+	if (put(sdir, "watermarks/metric", "%s", s->wmarks.metric[0] ? s->wmarks.metric : "none"))
 		return -1;
-	if (s->wmarks.metric && strcmp(s->wmarks.metric, "none") &&
+	if (s->wmarks.metric[0] && strcmp(s->wmarks.metric, "none") &&
 	    (put(sdir, "watermarks/interval_us", "%llu",
 		 (unsigned long long)s->wmarks.interval_us) ||
 	     put(sdir, "watermarks/high", "%u", s->wmarks.high) ||
@@ -264,7 +367,18 @@ int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c)
 		return -1;
 	for (i = 0; i < c->nr_pids; i++) {
 		snprintf(d, sizeof(d), "%s/targets/%d", ctx, i);
-		if (put(d, "pid_target", "%d", c->pids[i]))
+		if (c->obsolete[i] && !exists_at(d, "obsolete_target"))
+			return err("removing a target from a running kdamond needs the damon-bpf "
+				   "kernel series (targets/N/obsolete_target)");
+		if (exists_at(d, "obsolete_target") &&
+		    put(d, "obsolete_target", c->obsolete[i] ? "Y" : "N"))
+			return -1;
+		if (strcmp(c->ops, "paddr") && put(d, "pid_target", "%d", c->pids[i]))
+			return -1;
+		if (!strcmp(c->ops, "paddr") && c->region_end &&
+		    (put_count(d, "regions/nr_regions", 1) ||
+		     put(d, "regions/0/start", "%llu", (unsigned long long)c->region_start) ||
+		     put(d, "regions/0/end", "%llu", (unsigned long long)c->region_end)))
 			return -1;
 	}
 	if (put_count(ctx, "schemes/nr_schemes", c->nr_schemes))
@@ -336,6 +450,39 @@ int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n)
 				return err("reading %s/%s: %s", d, f[j], strerror(errno));
 	}
 	return 0;
+}
+
+int damon_goal_values(struct damon_session *s, int scheme, uint64_t *cur, int nr_goals,
+		      uint64_t *esz)
+{
+	char d[320], buf[64];
+	int i;
+
+	*esz = 0;
+	/* 6.12 refreshes quotas/effective_bytes on request. */
+	if (!put_quiet(s->dir, "state", "update_schemes_effective_quotas")) {
+		snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/quotas", s->dir, scheme);
+		if (!get(d, "effective_bytes", buf, sizeof(buf)))
+			parse_u64(buf, esz);
+	}
+	/* The damon-bpf series also refreshes the goals' current values on request. */
+	if (nr_goals)
+		put_quiet(s->dir, "state", "update_schemes_quota_goals");
+	for (i = 0; i < nr_goals; i++) {
+		snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/quotas/goals/%d", s->dir, scheme, i);
+		cur[i] = 0;
+		if (get(d, "current_value", buf, sizeof(buf)) || parse_u64(buf, &cur[i]))
+			return err("reading %s/current_value: %s", d, strerror(errno));
+	}
+	return 0;
+}
+
+bool damon_has_obsolete(const struct damon_session *s)
+{
+	char d[256];
+
+	snprintf(d, sizeof(d), "%s/contexts/0/targets/0", s->dir);
+	return exists_at(d, "obsolete_target");
 }
 
 int damon_target_pids(const struct damon_session *s, int *pids, int max)

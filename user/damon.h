@@ -12,6 +12,7 @@
 
 #define DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 #define DAMON_MAX_TARGETS 64
+#define DAMON_MAX_SCHEMES 64
 #define DAMON_MAX_HOLES 32		/* unmapped ranges a reclaim target's scheme skips */
 
 struct damon_access_pattern {
@@ -21,18 +22,41 @@ struct damon_access_pattern {
 };
 
 struct damon_wmarks {
-	const char *metric;		/* NULL or "none": always active; "free_mem_rate" */
+	char metric[16];		/* "" or "none": always active; "free_mem_rate" */
 	uint64_t interval_us;
 	uint32_t high, mid, low;	/* per mille of free memory */
 };
 
+#define DAMOS_MAX_GOALS 4
+#define DAMOS_MAX_FILTERS 8
+
+/* A quota goal: user_input, some_mem_psi_us, node_mem_used_bp, node_mem_free_bp. */
+struct damos_goal_cfg {
+	char metric[24];
+	uint64_t target_value;
+	int nid;			/* node_mem_*: the node */
+};
+
+/* A DAMOS filter (6.12 filters exclude what matches 'matching'). */
+struct damos_filter_cfg {
+	char type[16];			/* anon, memcg, young, addr, target */
+	bool matching;
+	int target_idx;			/* target */
+	uint64_t start, end;		/* addr */
+	char memcg[128];		/* memcg: path */
+};
+
 struct damon_scheme_cfg {
-	const char *action;		/* stat, pageout, collapse, migrate_hot, ... */
+	char action[24];		/* stat, pageout, collapse, migrate_hot, ... */
 	struct damon_access_pattern pattern;
 	uint64_t quota_ms, quota_sz, quota_reset_ms;
+	uint32_t w_sz, w_nr, w_age;	/* quota weights, per mille */
+	struct damos_goal_cfg goals[DAMOS_MAX_GOALS];
+	int nr_goals;
 	int target_nid;			/* migrate_*: destination node, -1 none */
-	int only_target;		/* apply to this target index only (filter), -1: all */
-	const uint64_t (*skip)[2];	/* address ranges to leave alone (addr filters) */
+	struct damos_filter_cfg filters[DAMOS_MAX_FILTERS];
+	int nr_filters;
+	const uint64_t (*skip)[2];	/* more address ranges to leave alone (addr filters) */
 	int nr_skip;
 	struct damon_wmarks wmarks;
 };
@@ -42,16 +66,22 @@ struct damos_stats {
 };
 
 struct damon_ctx_cfg {
-	const char *ops;		/* "vaddr" or "paddr" */
+	char ops[8];			/* "vaddr" or "paddr" */
 	uint64_t sample_us, aggr_us, update_us;
 	uint64_t min_nr_regions, max_nr_regions;
 	int pids[DAMON_MAX_TARGETS];
 	int nr_pids;
+	/*
+	 * Targets to remove at this commit: they keep their positions in pids[] (the kernel
+	 * matches targets by position) and are written with obsolete_target=Y.
+	 */
+	bool obsolete[DAMON_MAX_TARGETS];
+	uint64_t region_start, region_end;	/* paddr: the physical range monitored */
 	/* monitoring_attrs/sample (kernel/patches): primitives and filters */
 	bool page_table, page_fault;
 	const uint8_t *cpus;		/* cpumask filter, or NULL */
 	enum rw_filter rw;		/* write (or read) filter */
-	struct damon_scheme_cfg schemes[DAMON_MAX_TARGETS];
+	struct damon_scheme_cfg schemes[DAMON_MAX_SCHEMES];
 	int nr_schemes;
 };
 
@@ -67,6 +97,8 @@ struct damon_region {
 };
 
 void damon_ctx_defaults(struct damon_ctx_cfg *c);
+/* The physical address range of node nid's memory (nid -1: of all nodes), from zoneinfo. */
+int node_phys_range(int nid, uint64_t *start, uint64_t *end);
 /* Whether DAMON sysfs exists; errors say what is missing. */
 int damon_check(void);
 /* Whether the kernel has monitoring_attrs/sample (only knowable with a context: probe). */
@@ -83,6 +115,12 @@ bool damon_running(const struct damon_session *s);
 int damon_kdamond_pid(const struct damon_session *s);
 /* Refreshes and reads the stats of schemes 0..n-1. */
 int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n);
+/* Current values of scheme i's quota goals (as the kernel last computed them), and its
+ * effective quota in bytes (0 if the kernel cannot say). */
+int damon_goal_values(struct damon_session *s, int scheme, uint64_t *cur, int nr_goals,
+		      uint64_t *esz);
+/* Whether the kernel has targets/N/obsolete_target (removal from the middle by commit). */
+bool damon_has_obsolete(const struct damon_session *s);
 /* The pids of the running context's targets, from sysfs; returns their number or -1. */
 int damon_target_pids(const struct damon_session *s, int *pids, int max);
 /* Regions of scheme idx through tried_regions; *out is malloc'd, sorted by address. */

@@ -19,6 +19,10 @@ static const struct command {
 	{ "monitor", cmd_monitor, "a monitoring session: regions by access rate, per CPU, R/W" },
 	{ "report", cmd_report, "print the snapshots of a record file" },
 	{ "reclaim", cmd_reclaim, "proactive reclaim of several processes in one kdamond" },
+	{ "collapse", cmd_collapse, "collapse the hot 2 MiB ranges of processes into THPs" },
+	{ "tier", cmd_tier, "promote hot pages to a fast node, demote cold ones to a slow node" },
+	{ "run", cmd_run, "run a setup from a JSON spec (damo's shape + bpf + policy)" },
+	{ "args", cmd_args, "print the spec a scheme command line means" },
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
 	{ "stop", cmd_stop, "stop pinned sessions" },
 	{ "status", cmd_status, "list pinned sessions and their counters" },
@@ -50,6 +54,8 @@ static void usage(FILE *f)
 		"  damon-bpf monitor --pid 4242 --cpus 0 --write-only\n"
 		"  damon-bpf monitor --pid 4242 --json --duration 10s --record run.dbr\n"
 		"  damon-bpf report run.dbr\n"
+		"  damon-bpf reclaim --pid 4242 --pid 4243 --min-age 2min --quota 64MiB/s\n"
+		"  damon-bpf args tier --fast 0 --slow 1 > tier.json; damon-bpf run tier.json\n"
 		"  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n");
 }
 

@@ -479,7 +479,7 @@ int cmd_monitor(int argc, char **argv)
 
 	install_signal_handlers();
 	if (s.si.mode == MODE_DAMON) {
-		a.cfg.ops = a.paddr ? "paddr" : "vaddr";
+		strcpy(a.cfg.ops, a.paddr ? "paddr" : "vaddr");
 		a.cfg.page_table = a.src_pte;
 		a.cfg.page_fault = kfunc && reporting;
 		a.cfg.cpus = a.have_cpus ? a.cpus : NULL;
@@ -493,8 +493,7 @@ int cmd_monitor(int argc, char **argv)
 		a.cfg.schemes[0] = (struct damon_scheme_cfg){
 			.action = "stat",
 			.pattern = { 0, UINT64_MAX, 0, UINT32_MAX, 0, UINT32_MAX },
-			.target_nid = -1,
-			.only_target = -1,	/* every target's regions */
+			.target_nid = -1,	/* every target's regions: no filter */
 		};
 		if (damon_check() || damon_claim(&s.damon) || damon_apply(&s.damon, &a.cfg))
 			goto out;

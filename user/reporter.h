@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "damon_bpf.h"
 
 enum rw_filter { RW_BOTH = 0, RW_WRITES = 1, RW_READS = 2 };

@@ -3,8 +3,11 @@
 #include <argp.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 
 #include "commands.h"
 #include "reporter.skel.h"
+#include "schemes.h"
 #include "session.h"
 #include "util.h"
 
@@ -77,8 +81,8 @@ int session_pin(const char *name, struct reporter *r, const struct damon_session
 {
 	struct bpf_link *fault = r->skel->links.fault_btf ? r->skel->links.fault_btf
 							  : r->skel->links.fault_raw;
-	char dir[256], file[256], sub[32];
-	FILE *f;
+	struct session_file sf;
+	char dir[256], sub[32];
 	int i;
 
 	mkdir(PIN_ROOT, 0700);
@@ -96,15 +100,13 @@ int session_pin(const char *name, struct reporter *r, const struct damon_session
 		if (pin_obj(1, pin_link, r->perf_links[i], dir, sub))
 			return -1;
 	}
-	mkdir(SESSION_DIR, 0700);
-	snprintf(file, sizeof(file), "%s/%s.session", SESSION_DIR, name);
-	f = fopen(file, "w");
-	if (!f)
-		return err("%s: %s", file, strerror(errno));
-	fprintf(f, "kdamond=%d\nkdamond_pid=%d\nfirst_pid=%d\nnr_cpus=%d\ndesc=%s\n", d->kdamond,
-		d->kdamond >= 0 ? damon_kdamond_pid(d) : -1, first_pid, r->nr_cpus, desc);
-	if (fclose(f))
-		return err("%s: %s", file, strerror(errno));
+	sf = (struct session_file){
+		.kdamond = d->kdamond, .kdamond_pid = d->kdamond >= 0 ? damon_kdamond_pid(d) : -1,
+		.first_pid = first_pid, .nr_cpus = r->nr_cpus, .kind = "pinned",
+	};
+	snprintf(sf.desc, sizeof(sf.desc), "%s", desc);
+	if (session_write(name, &sf))
+		return -1;
 	/* From now on the pins hold the links: closing our fds must not detach them. */
 	if (fault)
 		bpf_link__disconnect(fault);
@@ -113,33 +115,117 @@ int session_pin(const char *name, struct reporter *r, const struct damon_session
 	return 0;
 }
 
-struct session_file {
-	int kdamond, kdamond_pid, first_pid, nr_cpus;
-	char desc[320];
-};
-
-static int session_read(const char *name, struct session_file *sf)
+void session_path(const char *name, const char *suffix, char *buf, size_t len)
 {
-	char path[256], line[320];
+	snprintf(buf, len, "%s/%s%s", SESSION_DIR, name, suffix);
+}
+
+int session_write(const char *name, const struct session_file *sf)
+{
+	char path[256], tmp[272];
+	FILE *f;
+
+	mkdir(SESSION_DIR, 0700);
+	session_path(name, ".session", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return err("%s: %s", tmp, strerror(errno));
+	fprintf(f, "kind=%s\nkdamond=%d\nkdamond_pid=%d\nfirst_pid=%d\nnr_cpus=%d\nowner=%d\n"
+		"spec=%s\ndesc=%s\n", sf->kind, sf->kdamond, sf->kdamond_pid, sf->first_pid,
+		sf->nr_cpus, sf->owner, sf->spec, sf->desc);
+	if (fclose(f) || rename(tmp, path))
+		return err("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int session_read(const char *name, struct session_file *sf)
+{
+	char path[256], line[400];
 	FILE *f;
 
 	memset(sf, 0, sizeof(*sf));
 	sf->kdamond = -1;
-	snprintf(path, sizeof(path), "%s/%s.session", SESSION_DIR, name);
+	session_path(name, ".session", path, sizeof(path));
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "desc=", 5))
-			snprintf(sf->desc, sizeof(sf->desc), "%s", line + 5);
+			snprintf(sf->desc, sizeof(sf->desc), "%.319s", line + 5);
+		else if (!strncmp(line, "spec=", 5))
+			snprintf(sf->spec, sizeof(sf->spec), "%.255s", line + 5);
+		else if (!strncmp(line, "kind=", 5))
+			snprintf(sf->kind, sizeof(sf->kind), "%.15s", line + 5);
 		else if (sscanf(line, "kdamond=%d", &sf->kdamond) != 1 &&
 			 sscanf(line, "kdamond_pid=%d", &sf->kdamond_pid) != 1 &&
-			 sscanf(line, "first_pid=%d", &sf->first_pid) != 1)
+			 sscanf(line, "first_pid=%d", &sf->first_pid) != 1 &&
+			 sscanf(line, "owner=%d", &sf->owner) != 1)
 			sscanf(line, "nr_cpus=%d", &sf->nr_cpus);
 	}
 	fclose(f);
 	return 0;
+}
+
+void session_remove(const char *name)
+{
+	char path[256];
+
+	session_path(name, ".session", path, sizeof(path));
+	unlink(path);
+	session_path(name, ".json", path, sizeof(path));
+	unlink(path);
+}
+
+int session_lock(const char *name, struct session_lock *l)
+{
+	char pid[32];
+	int i;
+
+	mkdir(SESSION_DIR, 0700);
+	session_path(name, ".lock", l->path, sizeof(l->path));
+	l->excl = false;
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (l->fd >= 0 && !flock(l->fd, LOCK_EX))
+		return 0;
+	if (l->fd >= 0 && errno != ENOSYS && errno != EINVAL)
+		return err("%s: flock: %s", l->path, strerror(errno));
+	if (l->fd >= 0)
+		close(l->fd);
+	/* CONFIG_FILE_LOCKING=n */
+	session_path(name, ".lockpid", l->path, sizeof(l->path));
+	for (i = 0; i < 1000; i++) {
+		long owner;
+
+		l->fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (l->fd >= 0) {
+			snprintf(pid, sizeof(pid), "%d\n", getpid());
+			if (write(l->fd, pid, strlen(pid)) < 0)
+				return err("%s: %s", l->path, strerror(errno));
+			l->excl = true;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return err("%s: %s", l->path, strerror(errno));
+		/* A holder that died leaves its file behind. */
+		if (read_file(l->path, pid, sizeof(pid)) > 0 &&
+		    !parse_int(strtok(pid, "\n"), 1, 1 << 30, &owner) && !pid_alive(owner))
+			unlink(l->path);
+		else
+			usleep(10000);
+	}
+	return err("%s: still held after 10 s", l->path);
+}
+
+void session_unlock(struct session_lock *l)
+{
+	if (l->fd < 0)
+		return;
+	if (l->excl)
+		unlink(l->path);
+	close(l->fd);
+	l->fd = -1;
 }
 
 /* Whether kdamond k is still the one the session created (nobody replaced it meanwhile). */
@@ -164,9 +250,15 @@ static bool kdamond_is_ours(const struct session_file *sf, struct damon_session 
 	return pid == sf->first_pid;
 }
 
+static const char *path_of(const char *name, char *buf, size_t len)
+{
+	session_path(name, ".session", buf, len);
+	return buf;
+}
+
 static int stop_one(const char *name)
 {
-	char dir[256], path[600], file[256];
+	char dir[256], path[600];
 	struct damon_session d = { .kdamond = -1 };
 	struct session_file sf;
 	struct dirent *e;
@@ -178,6 +270,19 @@ static int stop_one(const char *name)
 	had_file = !session_read(name, &sf);
 	if (!had_file && access(dir, F_OK))
 		return err("no session '%s' (damon-bpf status lists them)", name);
+	/* A scheme session's loader stops it and cleans up after itself: ask it to. */
+	if (had_file && sf.owner > 0 && sf.owner != getpid() && pid_alive(sf.owner)) {
+		int i;
+
+		kill(sf.owner, SIGTERM);
+		for (i = 0; i < 300 && !access(path_of(name, path, sizeof(path)), F_OK); i++)
+			usleep(100000);
+		if (i == 300)
+			return err("session %s: its loader (pid %d) did not stop within 30 s", name,
+				   sf.owner);
+		info("damon-bpf: session %s stopped", name);
+		return 0;
+	}
 	if (had_file && sf.kdamond >= 0) {
 		if (kdamond_is_ours(&sf, &d))
 			damon_release(&d);
@@ -199,8 +304,7 @@ static int stop_one(const char *name)
 		if (rmdir(dir))
 			ret = err("%s: %s", dir, strerror(errno));
 	}
-	snprintf(file, sizeof(file), "%s/%s.session", SESSION_DIR, name);
-	unlink(file);
+	session_remove(name);
 	if (!ret)
 		info("damon-bpf: session %s stopped", name);
 	return ret;
@@ -315,8 +419,11 @@ int cmd_stop(int argc, char **argv)
 }
 
 static const char status_doc[] =
-"List the pinned damon-bpf sessions: what they monitor, their kdamond, their reporter\n"
-"counters (read from the pinned 'stats' map).\n"
+"List the damon-bpf sessions.  Pinned sessions (start, monitor --pin): what they monitor,\n"
+"their kdamond, their reporter counters (read from the pinned 'stats' map).  Scheme\n"
+"sessions (reclaim, collapse, tier, run): each scheme's stats since it got its target\n"
+"(tried and applied bytes, quota exceeds), its effective quota and the current values of\n"
+"its quota goals, per node where goals name nodes.\n"
 "\n"
 "USAGE: damon-bpf status [--json]\n"
 "\n"
@@ -351,6 +458,13 @@ int cmd_status(int argc, char **argv)
 		int fd;
 
 		session_read(names[i], &sf);
+		if (sf.spec[0]) {
+			/* A scheme session: its schemes' stats. */
+			if (schemes_status(names[i], a.json) && !a.json)
+				printf("%-16s %s (its kdamond is not running)\n", names[i], sf.kind);
+			free(names[i]);
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s/stats", PIN_ROOT, names[i]);
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {

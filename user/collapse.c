@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon-bpf collapse: collapse the hot PMD-sized ranges of processes into transparent huge
+ * pages (DAMOS action 'collapse', a synchronous MADV_COLLAPSE; kernel/patches).
+ */
+#include <argp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "schemes.h"
+#include "util.h"
+
+static const char doc[] =
+"Collapse the hot 2 MiB ranges of processes into transparent huge pages.\n"
+"\n"
+"USAGE: damon-bpf collapse --pid PID... [--min-access N|auto] [--floor N] [--min-age 1s]\n"
+"                         [--quota 32MiB/s] [--name NAME] [--duration TIME] [--json]\n"
+"       damon-bpf collapse --add PID | --remove PID [--name NAME]\n"
+"\n"
+"Each process gets a 'collapse' scheme (kernel/patches: a synchronous MADV_COLLAPSE) for\n"
+"regions of at least 2 MiB that were accessed in at least --min-access of the sampling\n"
+"intervals of an aggregation interval (at most aggr/sample: 20 at 5ms/100ms) for --min-age.\n"
+"The quota goes to the hottest regions first (nr_accesses weight), the cost of a collapse\n"
+"being a copy of up to 2 MiB.  '--min-access auto' starts at the maximum and lowers the\n"
+"threshold by a tenth of it each time a settling time (10 aggregation intervals, and twice\n"
+"--min-age) passes without a collapse, never below --floor (default a fifth of the\n"
+"maximum); once collapses happen, the threshold stays.\n"
+"THP must not be 'never' for the processes (MADV_NOHUGEPAGE ranges are left alone).\n"
+"\n"
+"EXAMPLES:\n"
+"  damon-bpf collapse --pid 4242 --min-access auto\n"
+"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s --json\n";
+
+enum { OPT_MIN_ACCESS = OPT_CMD_BASE, OPT_FLOOR, OPT_MIN_AGE };
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Collapse in this process (repeat for several)" },
+	{ "min-access", OPT_MIN_ACCESS, "N|auto", 0, "Hotness threshold in nr_accesses (auto)" },
+	{ "floor", OPT_FLOOR, "N", 0, "Lowest threshold 'auto' goes to (a fifth of the maximum)" },
+	{ "min-age", OPT_MIN_AGE, "TIME", 0, "How long a region must have been hot (1s)" },
+	{ "quota", OPT_QUOTA, "SIZE/TIME", 0, "At most SIZE per TIME in all (32MiB/s)" },
+	{ "add", OPT_ADD, "PID", 0, "Add PID to the running session" },
+	{ "remove", OPT_REMOVE, "PID", 0, "Remove PID from the running session" },
+	{ "name", OPT_NAME, "NAME", 0, "Session name (default 'collapse')" },
+	{ "sample", OPT_SAMPLE, "TIME", 0, "Sampling interval (default 5ms)" },
+	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },
+	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },
+	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },
+	{ "json", 'j', NULL, 0, "One JSON object per interval" },
+	{},
+};
+
+struct collapse_args {
+	struct scheme_args c;
+	long min_access, floor;		/* -1: auto / default */
+	uint64_t min_age_us;
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct collapse_args *a = state->input;
+	long max;
+
+	switch (key) {
+	case OPT_MIN_ACCESS:
+		if (!strcmp(arg, "auto"))
+			a->min_access = -1;
+		else if (parse_int(arg, 1, 1 << 20, &a->min_access))
+			argp_error(state, "--min-access '%s': a number of accesses from 1, or auto",
+				   arg);
+		break;
+	case OPT_FLOOR:
+		if (parse_int(arg, 1, 1 << 20, &a->floor))
+			argp_error(state, "--floor '%s': a number of accesses from 1", arg);
+		break;
+	case OPT_MIN_AGE:
+		if (parse_duration_us(arg, &a->min_age_us))
+			argp_error(state, "--min-age '%s' is not a time (e.g. 1s)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (scheme_args_end(&a->c, state))
+			break;
+		max = a->c.aggr_us / a->c.sample_us;
+		if (a->min_access > max)
+			argp_error(state, "--min-access %ld: nr_accesses is at most aggr/sample = %ld",
+				   a->min_access, max);
+		if (a->floor > max)
+			argp_error(state, "--floor %ld: nr_accesses is at most aggr/sample = %ld",
+				   a->floor, max);
+		break;
+	default:
+		return scheme_args_opt(&a->c, key, arg, state);
+	}
+	return 0;
+}
+
+int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+		  struct scheme_args *out)
+{
+	static const struct argp argp = { options, parse_opt, NULL, doc };
+	struct collapse_args a = { .min_access = -1, .floor = -1, .min_age_us = 1000000 };
+	struct damon_scheme_cfg tmpl;
+	uint32_t max;
+	int i;
+
+	scheme_args_init(&a.c, "collapse", 32ULL << 20);
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+		return 2;
+	*out = a.c;
+	if (a.c.add || a.c.remove)
+		return 0;
+	spec_init(sp);
+	scheme_args_apply(&a.c, sp, o);
+	strcpy(sp->policy.command, "collapse");
+	max = spec_max_access(sp);
+	sp->policy.quota_sz = a.c.quota_sz;
+	sp->policy.min_age_us = a.min_age_us;
+	sp->policy.collapse_auto = a.min_access < 0;
+	sp->policy.collapse_floor = a.floor > 0 ? a.floor : max / 5 ? max / 5 : 1;
+	tmpl = (struct damon_scheme_cfg){
+		.action = "collapse",
+		.pattern = { 2ULL << 20, UINT64_MAX, a.min_access < 0 ? max : a.min_access,
+			     UINT32_MAX, a.min_age_us / sp->ctx.aggr_us, UINT32_MAX },
+		.quota_sz = a.c.quota_sz,
+		.quota_reset_ms = a.c.quota_reset_ms,
+		.w_nr = 1000,		/* the hottest regions first */
+		.target_nid = -1,
+	};
+	schemes_add_per_target(sp, &tmpl);
+	schemes_derive(sp);
+	for (i = 0; i < sp->ctx.nr_schemes; i++)
+		sp->owner[i] = 0;	/* 'run' finds them by their target filters */
+	return 0;
+}
+
+int cmd_collapse(int argc, char **argv)
+{
+	struct scheme_args a;
+	struct run_opts o;
+	struct spec *sp = calloc(1, sizeof(*sp));
+	int ret;
+
+	if (!sp)
+		return err("out of memory"), 1;
+	ret = collapse_spec(argc, argv, sp, &o, &a);
+	if (!ret && !a.add && !a.remove && access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		ret = (err("this kernel has no transparent huge pages "
+			   "(CONFIG_TRANSPARENT_HUGEPAGE)"), 1);
+	if (!ret)
+		ret = a.add || a.remove ? schemes_change(a.name, a.add, a.remove, a.add_prio) :
+		      schemes_run(sp, &o);
+	free(sp);
+	return ret;
+}

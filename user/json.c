@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/* damon-bpf: JSON reader with line numbers, and a small writer (see json.h). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+struct parser {
+	const char *p;
+	int line;
+	char *err;
+	size_t errlen;
+	bool failed;
+	int depth;
+};
+
+static void fail(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (ps->failed)
+		return;
+	ps->failed = true;
+	n = snprintf(ps->err, ps->errlen, "line %d: ", ps->line);
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < ps->errlen)
+		vsnprintf(ps->err + n, ps->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static void skip_ws(struct parser *ps)
+{
+	for (;;) {
+		if (*ps->p == '\n')
+			ps->line++;
+		if (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n')
+			ps->p++;
+		else
+			return;
+	}
+}
+
+static struct json *new_value(struct parser *ps, enum json_type t)
+{
+	struct json *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	j->type = t;
+	j->line = ps->line;
+	return j;
+}
+
+static char *parse_string(struct parser *ps)
+{
+	size_t cap = 32, n = 0;
+	char *s = malloc(cap);
+
+	if (!s) {
+		fail(ps, "out of memory");
+		return NULL;
+	}
+	ps->p++;	/* the opening quote */
+	while (*ps->p != '"') {
+		char c = *ps->p++;
+
+		if (!c || c == '\n') {
+			fail(ps, "unterminated string");
+			free(s);
+			return NULL;
+		}
+		if (c == '\\') {
+			c = *ps->p++;
+			switch (c) {
+			case '"': case '\\': case '/': break;
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'u': {
+				unsigned int u;
+
+				if (sscanf(ps->p, "%4x", &u) != 1 || u > 0x7f) {
+					fail(ps, "only \\u escapes of ASCII characters are supported");
+					free(s);
+					return NULL;
+				}
+				ps->p += 4;
+				c = (char)u;
+				break;
+			}
+			default:
+				fail(ps, "bad escape '\\%c' in a string", c);
+				free(s);
+				return NULL;
+			}
+		}
+		if (n + 2 > cap) {
+			char *t = realloc(s, cap *= 2);
+
+			if (!t) {
+				free(s);
+				fail(ps, "out of memory");
+				return NULL;
+			}
+			s = t;
+		}
+		s[n++] = c;
+	}
+	ps->p++;
+	s[n] = '\0';
+	return s;
+}
+
+static struct json *parse_value(struct parser *ps);
+
+static struct json *parse_container(struct parser *ps, bool object)
+{
+	struct json *j = new_value(ps, object ? JSON_OBJECT : JSON_ARRAY), **tail;
+	char close = object ? '}' : ']';
+
+	if (!j)
+		return NULL;
+	if (++ps->depth > 64) {
+		fail(ps, "nested too deeply");
+		return j;
+	}
+	tail = &j->child;
+	ps->p++;
+	skip_ws(ps);
+	if (*ps->p == close) {
+		ps->p++;
+		ps->depth--;
+		return j;
+	}
+	for (;;) {
+		char *key = NULL;
+		struct json *v;
+
+		skip_ws(ps);
+		if (object) {
+			if (*ps->p != '"') {
+				fail(ps, "expected a \"key\" in an object");
+				return j;
+			}
+			key = parse_string(ps);
+			if (!key)
+				return j;
+			skip_ws(ps);
+			if (*ps->p != ':') {
+				fail(ps, "expected ':' after \"%s\"", key);
+				free(key);
+				return j;
+			}
+			ps->p++;
+		}
+		v = parse_value(ps);
+		if (!v) {
+			free(key);
+			return j;
+		}
+		v->key = key;
+		*tail = v;
+		tail = &v->next;
+		if (ps->failed)
+			return j;
+		skip_ws(ps);
+		if (*ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (*ps->p == close) {
+			ps->p++;
+			ps->depth--;
+			return j;
+		}
+		fail(ps, "expected ',' or '%c'%s", close,
+		     *ps->p == '"' ? " (a comma missing on the line before?)" : "");
+		return j;
+	}
+}
+
+static struct json *parse_value(struct parser *ps)
+{
+	struct json *j;
+	const char *s;
+
+	skip_ws(ps);
+	s = ps->p;
+	if (*s == '{' || *s == '[')
+		return parse_container(ps, *s == '{');
+	if (*s == '"') {
+		j = new_value(ps, JSON_STRING);
+		if (j && !(j->str = parse_string(ps))) {
+			free(j);
+			return NULL;
+		}
+		return j;
+	}
+	if (!strncmp(s, "true", 4) || !strncmp(s, "false", 5)) {
+		j = new_value(ps, JSON_BOOL);
+		if (j)
+			j->boolean = *s == 't';
+		ps->p += *s == 't' ? 4 : 5;
+		return j;
+	}
+	if (!strncmp(s, "null", 4)) {
+		ps->p += 4;
+		return new_value(ps, JSON_NULL);
+	}
+	if (*s == '-' || isdigit((unsigned char)*s)) {
+		const char *e = s + 1;
+
+		while (isdigit((unsigned char)*e) || *e == '.' || *e == 'e' || *e == 'E' ||
+		       *e == '+' || *e == '-')
+			e++;
+		j = new_value(ps, JSON_NUMBER);
+		if (j)
+			j->str = strndup(s, e - s);
+		ps->p = e;
+		return j;
+	}
+	if (!*s)
+		fail(ps, "unexpected end of the file");
+	else
+		fail(ps, "unexpected '%.10s'", s);
+	return NULL;
+}
+
+struct json *json_parse(const char *text, char *errbuf, size_t len)
+{
+	struct parser ps = { .p = text, .line = 1, .err = errbuf, .errlen = len };
+	struct json *j = parse_value(&ps);
+
+	if (!ps.failed) {
+		skip_ws(&ps);
+		if (*ps.p)
+			fail(&ps, "text after the end of the JSON value");
+	}
+	if (ps.failed) {
+		json_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void json_free(struct json *j)
+{
+	while (j) {
+		struct json *next = j->next;
+
+		json_free(j->child);
+		free(j->key);
+		free(j->str);
+		free(j);
+		j = next;
+	}
+}
+
+struct json *json_member(struct json *obj, const char *key)
+{
+	struct json *m;
+
+	if (!obj || obj->type != JSON_OBJECT)
+		return NULL;
+	for (m = obj->child; m; m = m->next) {
+		if (!strcmp(m->key, key)) {
+			m->used = true;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+const char *json_type_name(enum json_type t)
+{
+	static const char *const names[] = { "null", "a boolean", "a number", "a string",
+					     "an array", "an object" };
+
+	return names[t];
+}
+
+static void jw_key(struct json_writer *w, const char *key)
+{
+	if (w->depth > 0)
+		fprintf(w->f, "%s\n", w->first[w->depth] ? "" : ",");
+	w->first[w->depth] = false;
+	fprintf(w->f, "%*s", 2 * w->depth, "");
+	if (key)
+		fprintf(w->f, "\"%s\": ", key);
+}
+
+void jw_begin(struct json_writer *w, const char *key, char open)
+{
+	jw_key(w, key);
+	fputc(open, w->f);
+	w->depth++;
+	w->first[w->depth] = true;
+}
+
+void jw_end(struct json_writer *w, char close)
+{
+	bool empty = w->first[w->depth];
+
+	w->depth--;
+	if (empty)
+		fputc(close, w->f);
+	else
+		fprintf(w->f, "\n%*s%c", 2 * w->depth, "", close);
+	if (!w->depth)
+		fputc('\n', w->f);
+}
+
+void jw_u64(struct json_writer *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	if (v == UINT64_MAX)
+		fputs("\"max\"", w->f);
+	else
+		fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+void jw_int(struct json_writer *w, const char *key, long long v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%lld", v);
+}
+
+void jw_str(struct json_writer *w, const char *key, const char *v)
+{
+	const char *c;
+
+	jw_key(w, key);
+	if (!v) {
+		fputs("null", w->f);
+		return;
+	}
+	fputc('"', w->f);
+	for (c = v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(w->f, "\\%c", *c);
+		else if ((unsigned char)*c < 0x20)
+			fprintf(w->f, "\\u%04x", *c);
+		else
+			fputc(*c, w->f);
+	}
+	fputc('"', w->f);
+}
+
+void jw_bool(struct json_writer *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jw_null(struct json_writer *w, const char *key)
+{
+	jw_key(w, key);
+	fputs("null", w->f);
+}

@@ -1,0 +1,1075 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon-bpf: scheme sessions (see schemes.h).
+ *
+ * The kernel matches a commit's targets and schemes with the running ones by position.  A
+ * target that leaves is committed with obsolete_target=Y (kernel/patches), so that the later
+ * targets keep their regions; its per-target scheme is retired in place (a no-op that
+ * filters everything out) rather than removed, so that the later schemes keep their stats;
+ * a target added later takes a retired scheme back, with the stats it had as its base.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reporter.h"
+#include "schemes.h"
+#include "session.h"
+#include "util.h"
+
+#define RETIRED_IDX 9999	/* a target filter index that matches no target */
+
+/* --- per-target schemes, priorities -------------------------------------------------- */
+
+static bool per_target(const struct spec *sp, int i)
+{
+	return sp->owner[i] > 0;
+}
+
+/* The target index a per-target scheme is kept to (its first filter). */
+static struct damos_filter_cfg *target_filter(struct spec *sp, int i)
+{
+	struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+
+	return s->nr_filters && !strcmp(s->filters[0].type, "target") ? &s->filters[0] : NULL;
+}
+
+void schemes_add_per_target(struct spec *sp, const struct damon_scheme_cfg *tmpl)
+{
+	int t, i;
+
+	for (t = 0; t < sp->ctx.nr_pids && sp->ctx.nr_schemes < DAMON_MAX_SCHEMES; t++) {
+		struct damon_scheme_cfg *s = &sp->ctx.schemes[sp->ctx.nr_schemes];
+
+		*s = *tmpl;
+		memmove(&s->filters[1], &s->filters[0],
+			(DAMOS_MAX_FILTERS - 1) * sizeof(s->filters[0]));
+		s->filters[0] = (struct damos_filter_cfg){ .type = "target", .target_idx = t };
+		s->nr_filters = s->nr_filters < DAMOS_MAX_FILTERS ? s->nr_filters + 1 :
+				DAMOS_MAX_FILTERS;
+		i = sp->ctx.nr_schemes++;
+		sp->owner[i] = sp->ctx.pids[t];
+	}
+}
+
+/*
+ * reclaim: a target of priority N pages out only memory idle for N x min-age, gets a share
+ * of the quota that weighs 1/N, and with watermarks starts only when free memory is lower the
+ * higher its rank among the priorities: the lowest ranked start at the base 'mid', the highest
+ * at mid - (mid - low) * rank / ranks.  The kernel evaluates the watermarks against free
+ * memory every watermark interval, so the order follows free memory as it changes.
+ */
+void schemes_derive(struct spec *sp)
+{
+	const struct damon_wmarks *w = &sp->policy.wmarks;
+	uint32_t ranks[DAMON_MAX_TARGETS];
+	double inv_sum = 0;
+	int i, t, nr_ranks = 0;
+
+	if (!sp->policy.quota_sz && !sp->policy.min_age_us)
+		return;
+	for (t = 0; t < sp->ctx.nr_pids; t++) {
+		bool seen = false;
+
+		inv_sum += 1.0 / sp->prio[t];
+		for (i = 0; i < nr_ranks; i++)
+			seen |= ranks[i] == sp->prio[t];
+		if (!seen)
+			ranks[nr_ranks++] = sp->prio[t];
+	}
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+		int rank = 0, k;
+		uint32_t p;
+
+		if (!per_target(sp, i))
+			continue;
+		t = spec_target_index(sp, sp->owner[i]);
+		if (t < 0)
+			continue;
+		p = sp->prio[t];
+		if (sp->policy.quota_sz) {
+			s->quota_sz = sp->policy.quota_sz * (1.0 / p) / inv_sum;
+			if (s->quota_sz < 4096)
+				s->quota_sz = 4096;
+		}
+		if (sp->policy.min_age_us)
+			s->pattern.age_min = sp->policy.min_age_us * p / sp->ctx.aggr_us;
+		if (!w->metric[0] || !strcmp(w->metric, "none"))
+			continue;
+		for (k = 0; k < nr_ranks; k++)
+			rank += ranks[k] < p;
+		s->wmarks = *w;
+		s->wmarks.mid = w->mid - (uint64_t)(w->mid - w->low) * rank / nr_ranks;
+		s->wmarks.high = s->wmarks.mid + (w->high - w->mid);
+	}
+}
+
+int parse_priority(const char *arg, int *pid, uint32_t *prio)
+{
+	char buf[64], *colon;
+	long a, b;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (parse_int(buf, 1, 1 << 30, &a) || parse_int(colon + 1, 1, 1000, &b))
+		return -1;
+	*pid = a;
+	*prio = b;
+	return 0;
+}
+
+/* --- the options every scheme command has ------------------------------------------- */
+
+void scheme_args_init(struct scheme_args *a, const char *cmd, uint64_t quota_sz)
+{
+	*a = (struct scheme_args){
+		.cmd = cmd, .quota_sz = quota_sz, .quota_reset_ms = 1000, .sample_us = 5000,
+		.aggr_us = 100000, .interval_us = 1000000, .name = cmd, .add_prio = 1,
+	};
+}
+
+error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_state *state)
+{
+	uint64_t *dst = NULL;
+	char *slash;
+	long n;
+	int pid;
+	uint32_t prio;
+
+	switch (key) {
+	case 'p':
+	case OPT_ADD:
+	case OPT_REMOVE:
+		if (parse_int(arg, 1, 1 << 30, &n))
+			argp_error(state, "'%s' is not a process id", arg);
+		if (key == OPT_ADD)
+			a->add = n;
+		else if (key == OPT_REMOVE)
+			a->remove = n;
+		else if (a->nr_pids == DAMON_MAX_TARGETS)
+			argp_error(state, "at most %d --pid", DAMON_MAX_TARGETS);
+		else
+			a->pids[a->nr_pids++] = n;
+		break;
+	case OPT_PRIORITY:
+		if (parse_priority(arg, &pid, &prio))
+			argp_error(state, "--priority %s: expected PID:N with N from 1 to 1000", arg);
+		if (a->nr_prio == DAMON_MAX_TARGETS)
+			argp_error(state, "at most %d --priority", DAMON_MAX_TARGETS);
+		a->prio_pid[a->nr_prio] = pid;
+		a->prio[a->nr_prio++] = prio;
+		break;
+	case OPT_SAMPLE: dst = &a->sample_us; /* fall through */
+	case OPT_AGGR: if (!dst) dst = &a->aggr_us; /* fall through */
+	case 'i': if (!dst) dst = &a->interval_us; /* fall through */
+	case 'd':
+		if (!dst)
+			dst = &a->duration_us;
+		if (parse_duration_us(arg, dst) || !*dst)
+			argp_error(state, "'%s' is not a time above 0: use a number with us, ms, s, "
+				   "m or h", arg);
+		break;
+	case OPT_QUOTA:
+		slash = strchr(arg, '/');
+		if (!slash)
+			argp_error(state, "--quota %s: expected SIZE/TIME, e.g. 128MiB/s", arg);
+		*slash = '\0';
+		if (parse_bytes(arg, &a->quota_sz) || !a->quota_sz)
+			argp_error(state, "--quota: '%s' is not a size above 0 (e.g. 64MiB); a quota "
+				   "of 0 would never let the scheme act", arg);
+		/* "s" alone means per second. */
+		if (parse_duration_us(slash + 1, &a->quota_reset_ms)) {
+			char one[32];
+
+			snprintf(one, sizeof(one), "1%s", slash + 1);
+			if (parse_duration_us(one, &a->quota_reset_ms))
+				argp_error(state, "--quota: '%s' is not a time", slash + 1);
+		}
+		a->quota_reset_ms /= 1000;
+		if (!a->quota_reset_ms)
+			argp_error(state, "--quota: the time must be at least 1ms");
+		break;
+	case OPT_NAME:
+		a->name = arg;
+		break;
+	case 'j':
+		a->json = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+bool scheme_args_end(struct scheme_args *a, struct argp_state *state)
+{
+	int i, k;
+
+	if ((a->add || a->remove) && a->nr_pids)
+		argp_error(state, "--add/--remove change a running session: no --pid");
+	if (a->add && a->remove)
+		argp_error(state, "one of --add and --remove at a time");
+	for (i = 0; i < a->nr_prio; i++) {
+		for (k = 0; k < a->nr_pids && a->pids[k] != a->prio_pid[i]; k++)
+			;
+		if (a->add && a->prio_pid[i] == a->add)
+			a->add_prio = a->prio[i];
+		else if (k == a->nr_pids)
+			argp_error(state, "--priority %d:%u: pid %d is not a --pid%s", a->prio_pid[i],
+				   a->prio[i], a->prio_pid[i], a->add ? " nor the --add" : "");
+	}
+	if (a->add || a->remove)
+		return true;
+	if (!a->no_pids && !a->nr_pids)
+		argp_error(state, "no process: give --pid PID");
+	if (a->sample_us > a->aggr_us)
+		argp_error(state, "--sample must not be longer than --aggr");
+	return false;
+}
+
+void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_opts *o)
+{
+	int i, t;
+
+	sp->ctx.sample_us = a->sample_us;
+	sp->ctx.aggr_us = a->aggr_us;
+	memcpy(sp->ctx.pids, a->pids, a->nr_pids * sizeof(*a->pids));
+	sp->ctx.nr_pids = a->nr_pids;
+	for (i = 0; i < a->nr_prio; i++) {
+		t = spec_target_index(sp, a->prio_pid[i]);
+		if (t >= 0)
+			sp->prio[t] = a->prio[i];
+	}
+	snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", a->name);
+	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json };
+}
+
+/* --- checks ----------------------------------------------------------------------------- */
+
+static int node_list(char *buf, size_t len)
+{
+	if (read_file("/sys/devices/system/node/online", buf, len) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* kB of MemTotal and MemFree of node nid, or -1. */
+static int node_mem(int nid, uint64_t *total_kb, uint64_t *free_kb)
+{
+	char path[96], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "MemTotal:");
+	*total_kb = p ? strtoull(p + 9, NULL, 10) : 0;
+	p = strstr(buf, "MemFree:");
+	*free_kb = p ? strtoull(p + 8, NULL, 10) : 0;
+	return 0;
+}
+
+int node_check(int nid, const char *what)
+{
+	uint64_t total, free;
+	char nodes[128] = "?";
+
+	node_list(nodes, sizeof(nodes));
+	if (nid < 0 || node_mem(nid, &total, &free))
+		return err("%s: node %d does not exist (online nodes: %s)", what, nid, nodes);
+	if (!total)
+		return err("%s: node %d has no memory", what, nid);
+	return 0;
+}
+
+/* --- the session state ------------------------------------------------------------------ */
+
+struct holes {
+	uint64_t r[DAMON_MAX_HOLES][2];
+	int n;
+};
+
+struct runner {
+	struct spec sp;
+	struct damon_session d;
+	struct reporter rep;
+	bool rep_on;
+	char name[65];
+	char spec_path[256];
+	struct holes holes[DAMON_MAX_TARGETS];
+	/* collapse --min-access auto */
+	double last_change;
+	uint64_t last_applied;
+	bool found;
+};
+
+static int cmp_hole(const void *x, const void *y)
+{
+	const uint64_t *a = x, *b = y;
+	uint64_t sa = a[1] - a[0], sb = b[1] - b[0];
+
+	return sa > sb ? -1 : sa < sb;
+}
+
+/*
+ * The unmapped holes of a process's address space, largest first (at most DAMON_MAX_HOLES).
+ * DAMON's vaddr regions span them, and 6.12 charges a DAMOS quota by region size: a hole
+ * never accessed ranks as the coldest memory there is and eats the whole quota while nothing
+ * is paged out.  Per-target schemes skip their target's holes (addr filters are not charged).
+ */
+static void find_holes(int pid, struct holes *h)
+{
+	static uint64_t all[1024][2];
+	uint64_t prev_end = 0;
+	char path[64], line[512];
+	int n = 0;
+	FILE *f;
+
+	h->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s0, e0;
+
+		if (sscanf(line, "%llx-%llx", &s0, &e0) != 2 || strstr(line, "[vsyscall]"))
+			continue;
+		if (prev_end && s0 > prev_end && n < 1024) {
+			all[n][0] = prev_end;
+			all[n][1] = s0;
+			n++;
+		}
+		prev_end = e0;
+	}
+	fclose(f);
+	qsort(all, n, sizeof(all[0]), cmp_hole);
+	h->n = n < DAMON_MAX_HOLES ? n : DAMON_MAX_HOLES;
+	memcpy(h->r, all, h->n * sizeof(all[0]));
+}
+
+/* Re-reads the targets' holes; whether any changed. */
+static bool refresh_holes(struct runner *r)
+{
+	bool changed = false;
+	int i;
+
+	if (!r->sp.policy.skip_unmapped)
+		return false;
+	for (i = 0; i < r->sp.ctx.nr_pids; i++) {
+		struct holes h;
+
+		find_holes(r->sp.ctx.pids[i], &h);
+		if (h.n != r->holes[i].n || memcmp(h.r, r->holes[i].r, h.n * sizeof(h.r[0]))) {
+			r->holes[i] = h;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/* The kernel's view of the spec: per-target schemes skip their target's holes. */
+static void kernel_cfg(struct runner *r, struct damon_ctx_cfg *c)
+{
+	int i, t;
+
+	*c = r->sp.ctx;
+	for (i = 0; i < c->nr_schemes; i++) {
+		if (!per_target(&r->sp, i) || !r->sp.policy.skip_unmapped)
+			continue;
+		t = spec_target_index(&r->sp, r->sp.owner[i]);
+		if (t < 0)
+			continue;
+		c->schemes[i].skip = (const uint64_t (*)[2])r->holes[t].r;
+		c->schemes[i].nr_skip = r->holes[t].n;
+	}
+}
+
+static int save_state(struct runner *r)
+{
+	return spec_save(&r->sp, r->spec_path);
+}
+
+static int commit(struct runner *r)
+{
+	struct damon_ctx_cfg c;
+
+	kernel_cfg(r, &c);
+	if (damon_commit(&r->d, &c))
+		return -1;
+	return save_state(r);
+}
+
+static void retire(struct spec *sp, int i)
+{
+	struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+
+	*s = (struct damon_scheme_cfg){ .action = "stat", .target_nid = -1, .quota_reset_ms = 1000 };
+	s->pattern = (struct damon_access_pattern){ 0, UINT64_MAX, 0, UINT32_MAX, 0, UINT32_MAX };
+	s->filters[0] = (struct damos_filter_cfg){ .type = "target", .target_idx = RETIRED_IDX };
+	s->nr_filters = 1;
+	sp->owner[i] = OWNER_RETIRED;
+}
+
+/*
+ * Removes the targets gone[] marks, in one commit (with obsolete_target where the kernel has
+ * it), retiring their schemes and renumbering the others' target filters.
+ */
+static int remove_targets(struct runner *r, const bool *gone)
+{
+	struct spec *sp = &r->sp;
+	bool obsolete = damon_has_obsolete(&r->d);
+	int i, t, k, newidx[DAMON_MAX_TARGETS];
+
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++)
+		newidx[t] = gone[t] ? -1 : k++;
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		struct damos_filter_cfg *f;
+
+		if (!per_target(sp, i))
+			continue;
+		t = spec_target_index(sp, sp->owner[i]);
+		f = target_filter(sp, i);
+		if (t >= 0 && gone[t])
+			retire(sp, i);
+		else if (t >= 0 && f)
+			f->target_idx = newidx[t];
+	}
+	/* The kernel drops the obsolete targets; then the list is compacted here. */
+	if (obsolete) {
+		struct damon_ctx_cfg c;
+
+		memcpy(sp->ctx.obsolete, gone, sp->ctx.nr_pids * sizeof(*gone));
+		kernel_cfg(r, &c);
+		if (damon_commit(&r->d, &c))
+			return -1;
+	}
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
+		if (gone[t])
+			continue;
+		sp->ctx.pids[k] = sp->ctx.pids[t];
+		sp->prio[k] = sp->prio[t];
+		r->holes[k] = r->holes[t];
+		k++;
+	}
+	sp->ctx.nr_pids = k;
+	memset(sp->ctx.obsolete, 0, sizeof(sp->ctx.obsolete));
+	schemes_derive(sp);
+	/*
+	 * Without obsolete_target the kernel keeps targets by position: the ones after a removed
+	 * target take over their predecessors' regions until the next regions update.
+	 */
+	if (!obsolete && verbose)
+		info("damon-bpf: the kernel has no obsolete_target: the targets after a removed "
+		     "one inherit regions by position");
+	/* The new target count, and the quotas derived from it. */
+	return commit(r);
+}
+
+/* Drops targets that exited; whether any is left. */
+static int drop_exited(struct runner *r, bool *any_left)
+{
+	bool gone[DAMON_MAX_TARGETS] = {};
+	int t, nr_gone = 0;
+
+	*any_left = true;
+	if (strcmp(r->sp.ctx.ops, "paddr") == 0 || !r->sp.policy.drop_exited)
+		return 0;
+	for (t = 0; t < r->sp.ctx.nr_pids; t++) {
+		if (!pid_alive(r->sp.ctx.pids[t])) {
+			gone[t] = true;
+			nr_gone++;
+			info("damon-bpf: pid %d exited: dropped from the session", r->sp.ctx.pids[t]);
+		}
+	}
+	if (!nr_gone)
+		return 0;
+	if (nr_gone == r->sp.ctx.nr_pids) {
+		*any_left = false;
+		return 0;
+	}
+	return remove_targets(r, gone);
+}
+
+static int add_target(struct runner *r, int pid, uint32_t prio, const struct damos_stats *st)
+{
+	struct spec *sp = &r->sp;
+	struct damon_scheme_cfg tmpl;
+	int i, t = sp->ctx.nr_pids, slot = -1, src = -1;
+
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		if (per_target(sp, i) && src < 0)
+			src = i;
+		if (sp->owner[i] == OWNER_RETIRED && slot < 0)
+			slot = i;
+	}
+	sp->ctx.pids[t] = pid;
+	sp->prio[t] = prio;
+	sp->ctx.nr_pids++;
+	find_holes(pid, &r->holes[t]);
+	if (src >= 0) {
+		tmpl = sp->ctx.schemes[src];
+		tmpl.filters[0].target_idx = t;
+		if (slot < 0) {
+			if (sp->ctx.nr_schemes == DAMON_MAX_SCHEMES)
+				return err("the session has %d schemes, the most it takes",
+					   DAMON_MAX_SCHEMES);
+			slot = sp->ctx.nr_schemes++;
+			memset(&sp->base[slot], 0, sizeof(sp->base[slot]));
+		} else {
+			sp->base[slot] = st[slot];	/* what the retired scheme counted */
+		}
+		sp->ctx.schemes[slot] = tmpl;
+		sp->owner[slot] = pid;
+	}
+	schemes_derive(sp);
+	return commit(r);
+}
+
+/* --- output ----------------------------------------------------------------------------- */
+
+static uint64_t proc_kb(int pid, const char *file, const char *field)
+{
+	char path[64], buf[8192], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	if (read_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, field)))
+		return 0;
+	return strtoull(p + strlen(field), NULL, 10);
+}
+
+static void sub_stats(struct damos_stats *a, const struct damos_stats *b)
+{
+	a->nr_tried -= b->nr_tried;
+	a->sz_tried -= b->sz_tried;
+	a->nr_applied -= b->nr_applied;
+	a->sz_applied -= b->sz_applied;
+	a->qt_exceeds -= b->qt_exceeds;
+}
+
+static bool node_used(const struct spec *sp, int nid)
+{
+	int i, k;
+
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		if (sp->owner[i] == OWNER_RETIRED)
+			continue;
+		if (sp->ctx.schemes[i].target_nid == nid)
+			return true;
+		for (k = 0; k < sp->ctx.schemes[i].nr_goals; k++)
+			if (!strncmp(sp->ctx.schemes[i].goals[k].metric, "node_mem_", 9) &&
+			    sp->ctx.schemes[i].goals[k].nid == nid)
+				return true;
+	}
+	return false;
+}
+
+/* One interval's report: per target (per-target schemes), per scheme, per node. */
+static int print_stats(struct runner *r, double t, bool json, const char *name)
+{
+	struct damos_stats st[DAMON_MAX_SCHEMES];
+	struct spec *sp = &r->sp;
+	int i, k, n = sp->ctx.nr_schemes;
+	bool any_target = false;
+	char a[32], b[32], c[32];
+
+	if (damon_scheme_stats(&r->d, st, n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		sub_stats(&st[i], &sp->base[i]);
+		any_target |= per_target(sp, i);
+	}
+	if (json) {
+		printf("{");
+		if (name)
+			printf("\"name\": \"%s\", \"kind\": \"%s\", \"kdamond\": \"on\", ", name,
+			       sp->policy.command[0] ? sp->policy.command : "run");
+		printf("\"time\": %.3f", t);
+		if (!strcmp(sp->policy.command, "collapse") && n)
+			printf(", \"min_access\": %u, \"max_access\": %u",
+			       sp->ctx.schemes[0].pattern.nr_min, spec_max_access(sp));
+		printf(", \"targets\": [");
+	} else {
+		if (name)
+			printf("%-16s kdamond on   %s", name, sp->policy.command);
+		else
+			printf("\nt=%.1fs", t);
+		if (!strcmp(sp->policy.command, "collapse") && n)
+			printf("  min-access %u of %u", sp->ctx.schemes[0].pattern.nr_min,
+			       spec_max_access(sp));
+		printf("\n");
+		if (any_target)
+			printf("  %-8s %-10s %12s %12s %10s %10s %10s\n", "PID", "ACTION", "TRIED",
+			       "APPLIED", "QUOTA HIT", "VmSwap", "AnonHuge");
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		int pid = sp->owner[i];
+
+		if (!per_target(sp, i))
+			continue;
+		if (json) {
+			printf("%s{\"pid\": %d, \"action\": \"%s\", \"sz_tried\": %llu, "
+			       "\"sz_applied\": %llu, \"nr_tried\": %llu, \"nr_applied\": %llu, "
+			       "\"qt_exceeds\": %llu, \"vm_swap_kb\": %llu, \"anon_huge_kb\": %llu}",
+			       k++ ? ", " : "", pid, sp->ctx.schemes[i].action,
+			       (unsigned long long)st[i].sz_tried, (unsigned long long)st[i].sz_applied,
+			       (unsigned long long)st[i].nr_tried, (unsigned long long)st[i].nr_applied,
+			       (unsigned long long)st[i].qt_exceeds,
+			       (unsigned long long)proc_kb(pid, "status", "VmSwap:"),
+			       (unsigned long long)proc_kb(pid, "smaps_rollup", "AnonHugePages:"));
+			continue;
+		}
+		format_bytes(st[i].sz_tried, a, sizeof(a));
+		format_bytes(st[i].sz_applied, b, sizeof(b));
+		format_bytes(proc_kb(pid, "status", "VmSwap:") << 10, c, sizeof(c));
+		printf("  %-8d %-10s %12s %12s %10llu %10s", pid, sp->ctx.schemes[i].action, a, b,
+		       (unsigned long long)st[i].qt_exceeds, c);
+		format_bytes(proc_kb(pid, "smaps_rollup", "AnonHugePages:") << 10, c, sizeof(c));
+		printf(" %10s\n", c);
+	}
+	if (json)
+		printf("], \"schemes\": [");
+	for (i = 0, k = 0; i < n; i++) {
+		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+		uint64_t cur[DAMOS_MAX_GOALS] = {}, esz = 0;
+		int g;
+
+		if (per_target(sp, i) || sp->owner[i] == OWNER_RETIRED)
+			continue;
+		damon_goal_values(&r->d, i, cur, s->nr_goals, &esz);
+		if (json) {
+			printf("%s{\"action\": \"%s\", \"target_nid\": %d, \"sz_tried\": %llu, "
+			       "\"sz_applied\": %llu, \"nr_tried\": %llu, \"nr_applied\": %llu, "
+			       "\"qt_exceeds\": %llu, \"effective_sz\": %llu, \"goals\": [",
+			       k++ ? ", " : "", s->action, s->target_nid,
+			       (unsigned long long)st[i].sz_tried, (unsigned long long)st[i].sz_applied,
+			       (unsigned long long)st[i].nr_tried, (unsigned long long)st[i].nr_applied,
+			       (unsigned long long)st[i].qt_exceeds, (unsigned long long)esz);
+			for (g = 0; g < s->nr_goals; g++)
+				printf("%s{\"metric\": \"%s\", \"nid\": %d, \"target_value\": %llu, "
+				       "\"current_value\": %llu}", g ? ", " : "", s->goals[g].metric,
+				       s->goals[g].nid, (unsigned long long)s->goals[g].target_value,
+				       (unsigned long long)cur[g]);
+			printf("]}");
+			continue;
+		}
+		format_bytes(st[i].sz_tried, a, sizeof(a));
+		format_bytes(st[i].sz_applied, b, sizeof(b));
+		format_bytes(esz, c, sizeof(c));
+		printf("  scheme %d %-12s", i, s->action);
+		if (s->target_nid >= 0)
+			printf(" -> node %d", s->target_nid);
+		printf("  tried %s, applied %s, quota hit %llu, quota now %s\n", a, b,
+		       (unsigned long long)st[i].qt_exceeds, esz ? c : "-");
+		for (g = 0; g < s->nr_goals; g++)
+			printf("    goal %s (node %d): %llu now, %llu wanted\n", s->goals[g].metric,
+			       s->goals[g].nid, (unsigned long long)cur[g],
+			       (unsigned long long)s->goals[g].target_value);
+	}
+	if (json)
+		printf("], \"nodes\": [");
+	for (i = 0, k = 0; i < 64; i++) {
+		uint64_t total, free;
+
+		if (!node_used(sp, i) || node_mem(i, &total, &free) || !total)
+			continue;
+		if (json)
+			printf("%s{\"nid\": %d, \"used_bp\": %llu, \"free_bp\": %llu}", k++ ? ", " : "",
+			       i, (unsigned long long)((total - free) * 10000 / total),
+			       (unsigned long long)(free * 10000 / total));
+		else
+			printf("  node %d: %.2f %% used, %.2f %% free\n", i,
+			       (total - free) * 100.0 / total, free * 100.0 / total);
+	}
+	if (json)
+		printf("]}\n");
+	fflush(stdout);
+	return 0;
+}
+
+/* --- collapse --min-access auto ---------------------------------------------------------- */
+
+/*
+ * Starts at the maximum nr_accesses (aggr / sample) and lowers the threshold by a tenth of it
+ * whenever a settling time passes without a collapse, down to the floor; once collapses
+ * happen, the threshold stays.
+ */
+static int collapse_tick(struct runner *r, double now)
+{
+	struct spec *sp = &r->sp;
+	struct damos_stats st[DAMON_MAX_SCHEMES];
+	uint64_t applied = 0;
+	uint32_t cur, step = spec_max_access(sp) / 10 ? spec_max_access(sp) / 10 : 1;
+	double settle = 10.0 * sp->ctx.aggr_us / 1e6;
+	int i;
+
+	if (strcmp(sp->policy.command, "collapse") || !sp->policy.collapse_auto || r->found ||
+	    !sp->ctx.nr_schemes)
+		return 0;
+	if (settle < 2 * sp->policy.min_age_us / 1e6)
+		settle = 2 * sp->policy.min_age_us / 1e6;
+	if (settle < 2)
+		settle = 2;
+	if (damon_scheme_stats(&r->d, st, sp->ctx.nr_schemes))
+		return -1;
+	for (i = 0; i < sp->ctx.nr_schemes; i++)
+		if (per_target(sp, i) || sp->owner[i] == OWNER_SHARED)
+			applied += st[i].nr_applied - sp->base[i].nr_applied;
+	if (applied > r->last_applied) {
+		r->found = true;
+		info("damon-bpf: collapses at min-access %u: threshold kept",
+		     sp->ctx.schemes[0].pattern.nr_min);
+		return 0;
+	}
+	cur = sp->ctx.schemes[0].pattern.nr_min;
+	if (now - r->last_change < settle || cur <= sp->policy.collapse_floor)
+		return 0;
+	cur = cur > sp->policy.collapse_floor + step ? cur - step : sp->policy.collapse_floor;
+	for (i = 0; i < sp->ctx.nr_schemes; i++)
+		if (sp->owner[i] != OWNER_RETIRED)
+			sp->ctx.schemes[i].pattern.nr_min = cur;
+	r->last_change = now;
+	r->last_applied = applied;
+	if (verbose)
+		info("damon-bpf: no collapse yet: min-access lowered to %u", cur);
+	return commit(r);
+}
+
+/* --- running ---------------------------------------------------------------------------- */
+
+/* Drops dead pids before anything starts; kernel threads are errors. */
+static int check_targets(struct runner *r)
+{
+	struct spec *sp = &r->sp;
+	bool gone[DAMON_MAX_TARGETS] = {};
+	int t, i, k, nr_gone = 0, newidx[DAMON_MAX_TARGETS];
+
+	if (!strcmp(sp->ctx.ops, "paddr"))
+		return 0;
+	if (!sp->ctx.nr_pids)
+		return err("no target: give --pid PID (or \"targets\": [{\"pid\": PID}])");
+	for (t = 0; t < sp->ctx.nr_pids; t++) {
+		int pid = sp->ctx.pids[t];
+
+		if (!pid_alive(pid)) {
+			info("damon-bpf: pid %d: no such process, skipped", pid);
+			gone[t] = true;
+			nr_gone++;
+		} else if (pid_is_kthread(pid)) {
+			return err("pid %d is a kernel thread: DAMON monitors user address spaces",
+				   pid);
+		}
+	}
+	if (nr_gone == sp->ctx.nr_pids)
+		return err("none of the target processes exists");
+	if (!nr_gone)
+		return 0;
+	/* Nothing runs yet: remove them and their schemes outright. */
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++)
+		newidx[t] = gone[t] ? -1 : k++;
+	for (i = 0, k = 0; i < sp->ctx.nr_schemes; i++) {
+		struct damos_filter_cfg *f = target_filter(sp, i);
+
+		if (per_target(sp, i) && gone[spec_target_index(sp, sp->owner[i])])
+			continue;
+		if (f && f->target_idx < sp->ctx.nr_pids)
+			f->target_idx = newidx[f->target_idx] >= 0 ? newidx[f->target_idx] : f->target_idx;
+		sp->ctx.schemes[k] = sp->ctx.schemes[i];
+		sp->owner[k] = sp->owner[i];
+		k++;
+	}
+	sp->ctx.nr_schemes = k;
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
+		if (gone[t])
+			continue;
+		sp->ctx.pids[k] = sp->ctx.pids[t];
+		sp->prio[k++] = sp->prio[t];
+	}
+	sp->ctx.nr_pids = k;
+	schemes_derive(sp);
+	return 0;
+}
+
+static int check_nodes(const struct spec *sp)
+{
+	int i, k;
+	char what[64];
+
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+
+		snprintf(what, sizeof(what), "scheme %d (%s)", i, s->action);
+		if (s->target_nid >= 0 && node_check(s->target_nid, what))
+			return -1;
+		if (!strncmp(s->action, "migrate_", 8) && s->target_nid < 0)
+			return err("%s needs a target node (target_nid)", what);
+		for (k = 0; k < s->nr_goals; k++)
+			if (!strncmp(s->goals[k].metric, "node_mem_", 9) &&
+			    node_check(s->goals[k].nid, what))
+				return -1;
+	}
+	return 0;
+}
+
+static int start_reporters(struct runner *r)
+{
+	struct spec *sp = &r->sp;
+	struct reporter_opts o = {};
+
+	if (!sp->bpf.source[0])
+		return 0;
+	if (!kernel_has_kfunc())
+		return err("bpf.source %s: this kernel has no bpf_damon_report_access() kfunc "
+			   "(kernel/patches); its reports could not reach DAMON", sp->bpf.source);
+	o.fault = !strcmp(sp->bpf.source, "fault");
+	o.perf = !strcmp(sp->bpf.source, "perf");
+	o.rw = sp->ctx.rw;
+	o.cpus = sp->ctx.cpus;
+	if (strcmp(sp->ctx.ops, "paddr")) {
+		o.tgids = sp->ctx.pids;
+		o.nr_tgids = sp->ctx.nr_pids;
+	}
+	if (reporter_start(&r->rep, &o))
+		return -1;
+	r->rep_on = true;
+	return 0;
+}
+
+int schemes_run(struct spec *sp, const struct run_opts *o)
+{
+	struct runner *r = calloc(1, sizeof(*r));
+	struct session_file sf = {};
+	struct session_lock lock;
+	struct damon_ctx_cfg c;
+	double start, end;
+	int ret = 1, i;
+
+	if (!r)
+		return err("out of memory"), 1;
+	r->sp = *sp;
+	r->d.kdamond = -1;
+	snprintf(r->name, sizeof(r->name), "%s", sp->policy.name[0] ? sp->policy.name :
+		 sp->policy.command[0] ? sp->policy.command : "run");
+	snprintf(r->sp.policy.name, sizeof(r->sp.policy.name), "%s", r->name);
+	session_path(r->name, ".json", r->spec_path, sizeof(r->spec_path));
+	if (r->sp.ctx.cpus)
+		r->sp.ctx.cpus = r->sp.cpus;
+	/* A spec printed by 'args' (no state): per-target schemes by their target filter. */
+	if (!strcmp(r->sp.policy.command, "reclaim") || !strcmp(r->sp.policy.command, "collapse")) {
+		for (i = 0; i < r->sp.ctx.nr_schemes; i++) {
+			struct damos_filter_cfg *f = target_filter(&r->sp, i);
+
+			if (!r->sp.owner[i] && f && f->target_idx < r->sp.ctx.nr_pids)
+				r->sp.owner[i] = r->sp.ctx.pids[f->target_idx];
+		}
+	}
+	if (session_check_name(r->name) || damon_check() || check_targets(r) ||
+	    check_nodes(&r->sp))
+		goto out_free;
+	if (r->sp.ctx.page_fault && !r->sp.bpf.source[0] && strcmp(r->sp.ctx.ops, "vaddr"))
+		info("damon-bpf: page_fault without a bpf source: only the reports of other "
+		     "reporters reach this context");
+	if (!strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
+	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
+		goto out_free;
+	refresh_holes(r);
+	install_signal_handlers();
+	kernel_cfg(r, &c);
+	if (damon_claim(&r->d) || damon_apply(&r->d, &c) || damon_start(&r->d))
+		goto out;
+	if (start_reporters(r))
+		goto out;
+	sf = (struct session_file){ .kdamond = r->d.kdamond, .kdamond_pid = damon_kdamond_pid(&r->d),
+				    .first_pid = r->sp.ctx.pids[0], .owner = getpid() };
+	snprintf(sf.kind, sizeof(sf.kind), "%s", r->sp.policy.command[0] ? r->sp.policy.command :
+		 "run");
+	snprintf(sf.spec, sizeof(sf.spec), "%s", r->spec_path);
+	snprintf(sf.desc, sizeof(sf.desc), "%s: %d target(s), %d scheme(s)", sf.kind,
+		 r->sp.ctx.nr_pids, r->sp.ctx.nr_schemes);
+	if (save_state(r) || session_write(r->name, &sf))
+		goto out;
+	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, sf.kind,
+	     strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.nr_pids : 0, r->sp.ctx.nr_schemes,
+	     r->sp.owner[0] > 0 ? "; change with --add/--remove" : "");
+
+	start = monotonic_s();
+	r->last_change = start;
+	end = o->duration_us ? start + o->duration_us / 1e6 : 0;
+	while (!exiting) {
+		double next = monotonic_s() + o->interval_us / 1e6;
+		bool left;
+
+		sleep_until(end && end < next ? end : next);
+		if (exiting)
+			break;
+		if (session_lock(r->name, &lock))
+			goto out;
+		/* --add/--remove of another process changed the state: take it. */
+		if (spec_load(&r->sp, r->spec_path, true)) {
+			session_unlock(&lock);
+			goto out;
+		}
+		if (!damon_running(&r->d)) {
+			info("damon-bpf: the kdamond stopped: all targets exited");
+			session_unlock(&lock);
+			ret = 0;
+			goto out;
+		}
+		if (drop_exited(r, &left) || (left && refresh_holes(r) && commit(r)) ||
+		    (left && collapse_tick(r, monotonic_s()))) {
+			session_unlock(&lock);
+			goto out;
+		}
+		if (!left) {
+			/* The kdamond stops by itself once its last target is gone. */
+			session_unlock(&lock);
+			continue;
+		}
+		if (print_stats(r, monotonic_s() - start, o->json, NULL)) {
+			session_unlock(&lock);
+			goto out;
+		}
+		session_unlock(&lock);
+		if (end && monotonic_s() >= end)
+			break;
+	}
+	ret = 0;
+out:
+	if (r->rep_on)
+		reporter_stop(&r->rep);
+	damon_release(&r->d);
+	if (sf.owner)
+		session_remove(r->name);
+out_free:
+	free(r);
+	return ret;
+}
+
+/* Loads a running session for a change or a status read. */
+static int attach(struct runner *r, const char *name)
+{
+	struct session_file sf;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	if (session_read(name, &sf) || !sf.spec[0])
+		return err("no running scheme session '%s' (damon-bpf status lists them)", name);
+	snprintf(r->spec_path, sizeof(r->spec_path), "%s", sf.spec);
+	if (spec_load(&r->sp, r->spec_path, true))
+		return -1;
+	r->d.kdamond = sf.kdamond;
+	snprintf(r->d.dir, sizeof(r->d.dir), "%s/kdamonds/%d", DAMON_ADMIN, sf.kdamond);
+	if (!damon_running(&r->d) || damon_kdamond_pid(&r->d) != sf.kdamond_pid)
+		return err("session '%s': its kdamond is not running", name);
+	refresh_holes(r);
+	return 0;
+}
+
+int schemes_change(const char *name, int add, int remove, uint32_t prio)
+{
+	struct damos_stats st[DAMON_MAX_SCHEMES];
+	struct runner *r = calloc(1, sizeof(*r));
+	int pid = add ? add : remove, t, ret = 1;
+	bool gone[DAMON_MAX_TARGETS] = {};
+	struct session_lock lock;
+
+	if (!r)
+		return err("out of memory"), 1;
+	if (geteuid() != 0) {
+		err("changing a session needs root");
+		goto out_free;
+	}
+	if (add && !pid_alive(add)) {
+		err("pid %d: no such process", add);
+		goto out_free;
+	}
+	if (add && pid_is_kthread(add)) {
+		err("pid %d is a kernel thread: DAMON monitors user address spaces", add);
+		goto out_free;
+	}
+	if (session_lock(name, &lock))
+		goto out_free;
+	if (attach(r, name))
+		goto out;
+	if (!strcmp(r->sp.ctx.ops, "paddr")) {
+		err("session '%s' monitors physical memory: it has no processes", name);
+		goto out;
+	}
+	/* Exited targets first: 6.12 fails a commit that names one, and the kdamond with it. */
+	for (t = 0; t < r->sp.ctx.nr_pids; t++)
+		gone[t] = !pid_alive(r->sp.ctx.pids[t]);
+	t = spec_target_index(&r->sp, pid);
+	if (add && t >= 0) {
+		err("pid %d is in session '%s' already", pid, name);
+		goto out;
+	}
+	if (remove && t < 0) {
+		err("pid %d is not in session '%s'", pid, name);
+		goto out;
+	}
+	if (add && r->sp.ctx.nr_pids == DAMON_MAX_TARGETS) {
+		err("session '%s' has %d targets, the most it takes", name, DAMON_MAX_TARGETS);
+		goto out;
+	}
+	if (remove) {
+		int left = 0, k;
+
+		gone[t] = true;
+		for (k = 0; k < r->sp.ctx.nr_pids; k++)
+			left += !gone[k];
+		if (!left) {
+			err("pid %d is the session's last target: stop it instead "
+			    "(damon-bpf stop %s)", pid, name);
+			goto out;
+		}
+	}
+	for (t = 0; t < r->sp.ctx.nr_pids && !gone[t]; t++)
+		;
+	if (t < r->sp.ctx.nr_pids && remove_targets(r, gone))
+		goto out;
+	if (add) {
+		if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
+		    add_target(r, add, prio, st))
+			goto out;
+	}
+	info("damon-bpf: session %s: pid %d %s, %d target(s)", name, pid,
+	     add ? "added" : "removed", r->sp.ctx.nr_pids);
+	ret = 0;
+out:
+	session_unlock(&lock);
+out_free:
+	free(r);
+	return ret;
+}
+
+int schemes_status(const char *name, bool json)
+{
+	struct runner *r = calloc(1, sizeof(*r));
+	struct session_file sf;
+	int ret = -1;
+
+	if (!r)
+		return -1;
+	if (session_read(name, &sf) || !sf.spec[0]) {
+		free(r);
+		return 0;
+	}
+	if (!attach(r, name)) {
+		ret = print_stats(r, 0, json, name);
+		if (!json)
+			printf("%16s loader pid %d, spec %s\n", "", sf.owner, sf.spec);
+	}
+	free(r);
+	return ret;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * damon-bpf: a whole setup as one value, the "spec": damo's shape (kdamonds -> contexts ->
+ * targets, schemes) plus a "bpf" block (the reporters) and a "policy" block (what the loader
+ * does while it runs: drop exited targets, per-target schemes, priorities, collapse
+ * threshold).  Every scheme command builds one; 'args' prints it, 'run' reads it back.
+ */
+#ifndef DAMON_BPF_SPEC_H
+#define DAMON_BPF_SPEC_H
+
+#include <stdio.h>
+#include "damon.h"
+#include "json.h"
+
+enum spec_owner { OWNER_SHARED = 0, OWNER_RETIRED = -1 };	/* or a pid */
+
+struct spec {
+	struct damon_ctx_cfg ctx;
+	uint8_t cpus[DAMON_BPF_MAX_CPUS];	/* ctx.cpus points here when set */
+	uint32_t prio[DAMON_MAX_TARGETS];	/* per target, parallel to ctx.pids; 1 default */
+	/*
+	 * Per-target schemes: owner[i] is the pid scheme i serves (a 'target' filter keeps it
+	 * to that pid), OWNER_SHARED for schemes of all targets, OWNER_RETIRED for the scheme
+	 * of a removed target, kept (a no-op) because the kernel matches schemes by position
+	 * and the later schemes' stats must stay theirs.  base[i]: stats when i got its owner.
+	 */
+	int owner[DAMON_MAX_SCHEMES];
+	struct damos_stats base[DAMON_MAX_SCHEMES];
+
+	struct {
+		char source[8];			/* "", "fault" or "perf" */
+	} bpf;
+
+	struct {
+		char command[16];		/* reclaim, collapse, tier; "" for a plain setup */
+		char name[65];			/* session name */
+		bool drop_exited;		/* targets that exit are removed (else: kept) */
+		bool skip_unmapped;		/* per-target schemes skip unmapped holes */
+		/* per-target scheme derivation (reclaim): quota split, min-age x priority */
+		uint64_t quota_sz;		/* the whole quota per reset interval */
+		uint64_t min_age_us;
+		struct damon_wmarks wmarks;	/* base watermarks for priorities */
+		/* collapse: "auto" lowers the threshold until collapses happen */
+		bool collapse_auto;
+		uint32_t collapse_floor;
+	} policy;
+};
+
+/* The defaults: one vaddr context, no targets or schemes, damo's intervals. */
+void spec_init(struct spec *sp);
+/* Reads a spec from a JSON file; errors name the file, the line and the key. */
+int spec_load(struct spec *sp, const char *path, bool state);
+int spec_from_json(struct spec *sp, struct json *root, const char *file, bool state);
+/* Prints the spec; with state, the loader's bookkeeping too (owners, stats bases). */
+void spec_print(FILE *f, const struct spec *sp, bool state);
+int spec_save(const struct spec *sp, const char *path);
+
+/* The maximum nr_accesses of the intervals (aggr / sample). */
+uint32_t spec_max_access(const struct spec *sp);
+/* Index of pid among the targets, or -1. */
+int spec_target_index(const struct spec *sp, int pid);
+
+#endif
