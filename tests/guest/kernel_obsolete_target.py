@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""targets/N/obsolete_target: removing a target from the middle of a running vaddr kdamond keeps
+the following targets' regions and monitoring state (region ages), and the kdamond running.
+
+Each workload has a cold 4 MiB range at its own base address, so that the tried regions tell
+the targets apart (tried_regions carry no target id) and the cold regions' ages grow steadily.
+1. Three targets; the middle one marked obsolete and committed: its regions are gone, the
+   third target's regions are still there with the ages they had (a plain removal would shift
+   the third target onto the middle one's regions, and the next ops update would give it new
+   regions of age 0); then the sysfs targets are rewritten to match, committed again.
+2. A target whose process was killed (and reaped) before the commit is removed the same way.
+3. Refused: an obsolete target without a running counterpart ('commit' fails, EINVAL, and the
+   kdamond keeps running); 'on' with an obsolete target whose process is gone.
+"""
+import errno
+import os
+import sys
+import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kernel_lib import *  # noqa: E402,F403
+
+BASES = (0x200000000000, 0x300000000000, 0x400000000000, 0x500000000000)
+RUN = 2.0 * (3 if SLOW else 1)
+
+
+def workload(i):
+    w = Workload("c:4M", "p:2M", duration=600)
+    w.cmd += ["--base", hex(BASES[i])]
+    return w.__enter__()
+
+
+def span(w):
+    return w.regions[0]["start"], w.regions[-1]["end"]
+
+
+def regs_of(regs, w):
+    s, e = span(w)
+    return [r for r in regs if r[0] < e and r[1] > s]
+
+
+def max_age(regs, w):
+    return max([r[3] for r in regs_of(regs, w)] or [-1])
+
+
+def set_pids(k, pids):
+    wr(k.c + "/targets/nr_targets", len(pids))
+    for i, pid in enumerate(pids):
+        wr(k.c + "/targets/%d/pid_target" % i, pid)
+
+
+def commit_fails(k):
+    try:
+        k.state("commit")
+    except OSError as e:
+        return e.errno
+    return 0
+
+
+if not os.path.exists(DAMON + "/kdamonds/nr_kdamonds"):
+    skip("no DAMON sysfs")
+ws = [workload(i) for i in range(3)]
+try:
+    k = Kdamond(pids=[w.pid for w in ws])
+    t1 = k.c + "/targets/1/obsolete_target"
+    if not os.path.exists(t1):
+        skip("no obsolete_target file in this kernel")
+    check(rd(t1) == "N", "obsolete_target defaults to N")
+    check(oct(os.stat(t1).st_mode & 0o777) == "0o600", "obsolete_target is 0600")
+    check(write_fails(t1, "maybe"), "obsolete_target refuses 'maybe'")
+    k.on()
+    time.sleep(RUN)
+    regs = regions(k)
+    ages = [max_age(regs, w) for w in ws]
+    log("  before: %d regions, max age per target %s" % (len(regs), ages))
+    check(all(a >= 0 for a in ages), "all three targets have regions")
+
+    # 1. the middle target, obsolete
+    wr(t1, "Y")
+    check(rd(t1) == "Y", "obsolete_target reads back Y")
+    t0 = time.time()
+    k.state("commit")
+    time.sleep(1.5)
+    regs = regions(k)
+    elapsed_aggr = int((time.time() - t0) * 10)
+    a = [max_age(regs, w) for w in ws]
+    log("  after removing the middle target: %d regions, max age per target %s "
+        "(%d aggregation intervals since the commit)" % (len(regs), a, elapsed_aggr))
+    check(k.running(), "kdamond still running")
+    check(a[1] == -1, "the middle target's regions are gone")
+    check(a[2] > elapsed_aggr and a[2] >= ages[2],
+          "the third target kept its regions and their ages (%d >= %d)" % (a[2], ages[2]))
+    check(a[0] >= ages[0], "the first target kept its regions")
+
+    # the sysfs targets rewritten to match the running ones, committed again: nothing moves
+    set_pids(k, [ws[0].pid, ws[2].pid])
+    check(rd(k.c + "/targets/1/obsolete_target") == "N", "rewritten targets are not obsolete")
+    k.state("commit")
+    time.sleep(1.0)
+    regs = regions(k)
+    b = [max_age(regs, w) for w in ws]
+    log("  after the matching commit: max age per target %s" % b)
+    check(k.running() and b[1] == -1 and b[2] >= a[2] and b[0] >= a[0],
+          "matching commit keeps both targets' state")
+
+    # 2. a target whose process is gone
+    ws.append(workload(3))
+    set_pids(k, [ws[0].pid, ws[2].pid, ws[3].pid])
+    k.state("commit")
+    time.sleep(RUN)
+    regs = regions(k)
+    c = [max_age(regs, w) for w in ws]
+    log("  three targets again (workloads 0, 2, 3): max age per workload %s" % c)
+    check(c[3] >= 0, "the added target has regions")
+    dead = ws[2].pid
+    ws[2].stop()
+    check(not os.path.exists("/proc/%d" % dead), "the middle process %d exited" % dead)
+    wr(k.c + "/targets/1/obsolete_target", "Y")
+    t0 = time.time()
+    e = commit_fails(k)
+    check(e == 0, "commit with the exited process marked obsolete accepted (errno %d)" % e)
+    time.sleep(1.5)
+    regs = regions(k)
+    elapsed_aggr = int((time.time() - t0) * 10)
+    d = [max_age(regs, w) for w in ws]
+    log("  after removing the exited target: max age per workload %s" % d)
+    check(k.running(), "kdamond still running")
+    check(d[2] == -1, "the exited process's regions are gone")
+    check(d[3] > elapsed_aggr and d[3] >= c[3], "the last target kept its regions and ages")
+
+    # 3. refused
+    set_pids(k, [ws[0].pid, ws[3].pid, ws[1].pid])
+    wr(k.c + "/targets/2/obsolete_target", "Y")
+    e = commit_fails(k)
+    check(e == errno.EINVAL, "commit of an obsolete target without a running counterpart: "
+          "errno %d" % e)
+    check(k.running(), "kdamond still running after the refused commit")
+    k.off()
+    set_pids(k, [ws[0].pid, dead])
+    wr(k.c + "/targets/1/obsolete_target", "Y")
+    check(write_fails(k.k + "/state", "on"), "'on' refuses an obsolete target of an exited process")
+    check(not k.running(), "kdamond not started")
+finally:
+    for w in ws:
+        w.stop()
+done()
