@@ -41547,6 +41547,7 @@ struct damon_target {
 	unsigned int nr_regions;
 	struct list_head regions_list;
 	struct list_head list;
+	bool obsolete;
 };
 
 enum damos_action {
@@ -41555,18 +41556,21 @@ enum damos_action {
 	DAMOS_PAGEOUT = 2,
 	DAMOS_HUGEPAGE = 3,
 	DAMOS_NOHUGEPAGE = 4,
-	DAMOS_LRU_PRIO = 5,
-	DAMOS_LRU_DEPRIO = 6,
-	DAMOS_MIGRATE_HOT = 7,
-	DAMOS_MIGRATE_COLD = 8,
-	DAMOS_STAT = 9,
-	NR_DAMOS_ACTIONS = 10,
+	DAMOS_COLLAPSE = 5,
+	DAMOS_LRU_PRIO = 6,
+	DAMOS_LRU_DEPRIO = 7,
+	DAMOS_MIGRATE_HOT = 8,
+	DAMOS_MIGRATE_COLD = 9,
+	DAMOS_STAT = 10,
+	NR_DAMOS_ACTIONS = 11,
 };
 
 enum damos_quota_goal_metric {
 	DAMOS_QUOTA_USER_INPUT = 0,
 	DAMOS_QUOTA_SOME_MEM_PSI_US = 1,
-	NR_DAMOS_QUOTA_GOAL_METRICS = 2,
+	DAMOS_QUOTA_NODE_MEM_USED_BP = 2,
+	DAMOS_QUOTA_NODE_MEM_FREE_BP = 3,
+	NR_DAMOS_QUOTA_GOAL_METRICS = 4,
 };
 
 struct damos_quota_goal {
@@ -41575,6 +41579,7 @@ struct damos_quota_goal {
 	long unsigned int current_value;
 	union {
 		u64 last_psi_total;
+		int nid;
 	};
 	struct list_head list;
 };
@@ -42001,6 +42006,7 @@ struct damos_sysfs_quota_goal {
 	enum damos_quota_goal_metric metric;
 	long unsigned int target_value;
 	long unsigned int current_value;
+	int nid;
 };
 
 struct damos_sysfs_quota_goals {
@@ -42048,6 +42054,7 @@ struct damon_sysfs_target {
 	struct kobject kobj;
 	struct damon_sysfs_regions *regions;
 	int pid;
+	bool obsolete;
 };
 
 struct damon_sysfs_targets {
@@ -42129,7 +42136,8 @@ enum damon_sysfs_cmd {
 	DAMON_SYSFS_CMD_UPDATE_SCHEMES_TRIED_REGIONS = 6,
 	DAMON_SYSFS_CMD_CLEAR_SCHEMES_TRIED_REGIONS = 7,
 	DAMON_SYSFS_CMD_UPDATE_SCHEMES_EFFECTIVE_QUOTAS = 8,
-	NR_DAMON_SYSFS_CMDS = 9,
+	DAMON_SYSFS_CMD_UPDATE_SCHEMES_QUOTA_GOALS = 9,
+	NR_DAMON_SYSFS_CMDS = 10,
 };
 
 struct damon_sysfs_cmd_request {
