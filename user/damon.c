@@ -288,8 +288,8 @@ static int apply_goals(const char *sdir, const struct damon_scheme_cfg *s)
 static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 {
 	const struct damon_access_pattern *p = &s->pattern;
-	int i, nr_filters;
 	char fdir[320];
+	int i;
 
 	if (put(sdir, "action", "%s", s->action)) {
 		if (errno == EINVAL)
@@ -314,26 +314,13 @@ static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 		return -1;
 	if (s->target_nid >= 0 && put(sdir, "target_nid", "%d", s->target_nid))
 		return -1;
-	/*
-	 * DAMOS filters of 6.12 only exclude.  The skipped ranges (unmapped holes) come after the
-	 * configured filters, a fixed number of them so that their count does not change (every
-	 * change of nr_filters rebuilds the directories); unused ones are empty ranges.
-	 * Filtered memory is not charged to the quota.
-	 */
+	/* DAMOS filters of 6.12 only exclude; filtered memory is not charged to the quota. */
 	snprintf(fdir, sizeof(fdir), "%s/filters", sdir);
-	nr_filters = s->nr_filters + (s->nr_skip ? DAMON_MAX_HOLES : 0);
-	if (put_count(fdir, "nr_filters", nr_filters))
+	if (put_count(fdir, "nr_filters", s->nr_filters))
 		return -1;
 	for (i = 0; i < s->nr_filters; i++)
 		if (apply_filter(fdir, i, &s->filters[i], s->filters[i].start, s->filters[i].end))
 			return -1;
-	for (i = 0; s->nr_skip && i < DAMON_MAX_HOLES; i++) {
-		static const struct damos_filter_cfg hole = { .type = "addr", .matching = true };
-
-		if (apply_filter(fdir, s->nr_filters + i, &hole, i < s->nr_skip ? s->skip[i][0] : 0,
-				 i < s->nr_skip ? s->skip[i][1] : 0))
-			return -1;
-	}
 	if (put(sdir, "watermarks/metric", "%s", s->wmarks.metric[0] ? s->wmarks.metric : "none"))
 		return -1;
 	if (s->wmarks.metric[0] && strcmp(s->wmarks.metric, "none") &&
@@ -343,6 +330,23 @@ static int apply_scheme(const char *sdir, const struct damon_scheme_cfg *s)
 	     put(sdir, "watermarks/mid", "%u", s->wmarks.mid) ||
 	     put(sdir, "watermarks/low", "%u", s->wmarks.low)))
 		return -1;
+	return 0;
+}
+
+/* The fixed regions of a target (fvaddr): its mapped ranges. */
+static int apply_ranges(const char *tdir, const uint64_t (*r)[2], int n)
+{
+	char d[320];
+	int i;
+
+	if (put_count(tdir, "regions/nr_regions", n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(d, sizeof(d), "%s/regions/%d", tdir, i);
+		if (put(d, "start", "%llu", (unsigned long long)r[i][0]) ||
+		    put(d, "end", "%llu", (unsigned long long)r[i][1]))
+			return -1;
+	}
 	return 0;
 }
 
@@ -374,6 +378,8 @@ int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c)
 		    put(d, "obsolete_target", c->obsolete[i] ? "Y" : "N"))
 			return -1;
 		if (strcmp(c->ops, "paddr") && put(d, "pid_target", "%d", c->pids[i]))
+			return -1;
+		if (!strcmp(c->ops, "fvaddr") && apply_ranges(d, c->ranges[i], c->nr_ranges[i]))
 			return -1;
 		if (!strcmp(c->ops, "paddr") && c->region_end &&
 		    (put_count(d, "regions/nr_regions", 1) ||

@@ -13,7 +13,7 @@
 #define DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 #define DAMON_MAX_TARGETS 64
 #define DAMON_MAX_SCHEMES 64
-#define DAMON_MAX_HOLES 32		/* unmapped ranges a reclaim target's scheme skips */
+#define DAMON_MAX_RANGES 32		/* fixed regions of a target (fvaddr) */
 
 struct damon_access_pattern {
 	uint64_t sz_min, sz_max;
@@ -56,8 +56,6 @@ struct damon_scheme_cfg {
 	int target_nid;			/* migrate_*: destination node, -1 none */
 	struct damos_filter_cfg filters[DAMOS_MAX_FILTERS];
 	int nr_filters;
-	const uint64_t (*skip)[2];	/* more address ranges to leave alone (addr filters) */
-	int nr_skip;
 	struct damon_wmarks wmarks;
 };
 
@@ -77,6 +75,9 @@ struct damon_ctx_cfg {
 	 */
 	bool obsolete[DAMON_MAX_TARGETS];
 	uint64_t region_start, region_end;	/* paddr: the physical range monitored */
+	/* fvaddr: each target's fixed regions (its mapped ranges) */
+	const uint64_t (*ranges[DAMON_MAX_TARGETS])[2];
+	int nr_ranges[DAMON_MAX_TARGETS];
 	/* monitoring_attrs/sample (kernel/patches): primitives and filters */
 	bool page_table, page_fault;
 	const uint8_t *cpus;		/* cpumask filter, or NULL */

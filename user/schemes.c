@@ -295,8 +295,9 @@ int node_check(int nid, const char *what)
 
 /* --- the session state ------------------------------------------------------------------ */
 
-struct holes {
-	uint64_t r[DAMON_MAX_HOLES][2];
+/* A target's mapped ranges: its address space without its largest unmapped gaps. */
+struct ranges {
+	uint64_t r[DAMON_MAX_RANGES][2];
 	int n;
 };
 
@@ -307,14 +308,14 @@ struct runner {
 	bool rep_on;
 	char name[65];
 	char spec_path[256];
-	struct holes holes[DAMON_MAX_TARGETS];
+	struct ranges ranges[DAMON_MAX_TARGETS];
 	/* collapse --min-access auto */
 	double last_change;
 	uint64_t last_applied;
 	bool found;
 };
 
-static int cmp_hole(const void *x, const void *y)
+static int cmp_gap(const void *x, const void *y)
 {
 	const uint64_t *a = x, *b = y;
 	uint64_t sa = a[1] - a[0], sb = b[1] - b[0];
@@ -322,21 +323,31 @@ static int cmp_hole(const void *x, const void *y)
 	return sa > sb ? -1 : sa < sb;
 }
 
-/*
- * The unmapped holes of a process's address space, largest first (at most DAMON_MAX_HOLES).
- * DAMON's vaddr regions span them, and 6.12 charges a DAMOS quota by region size: a hole
- * never accessed ranks as the coldest memory there is and eats the whole quota while nothing
- * is paged out.  Per-target schemes skip their target's holes (addr filters are not charged).
- */
-static void find_holes(int pid, struct holes *h)
+static int cmp_start(const void *x, const void *y)
 {
-	static uint64_t all[1024][2];
-	uint64_t prev_end = 0;
+	const uint64_t *a = x, *b = y;
+
+	return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/*
+ * The ranges a process has mapped: from its first mapping to its last, cut at its largest
+ * unmapped gaps (up to DAMON_MAX_RANGES - 1 of them).  vaddr's own 'three regions' leave
+ * every gap but the two largest inside the regions, and 6.12 charges DAMOS quotas by region
+ * size: a gap of terabytes never accessed ranks as the coldest memory there is and takes a
+ * pageout quota while nothing is paged out.  These ranges go to DAMON as the fixed regions
+ * of an fvaddr target instead, refreshed (with a commit, which keeps the regions' state)
+ * when the mappings change.
+ */
+static void find_ranges(int pid, struct ranges *rg)
+{
+	static uint64_t gaps[4096][2];
+	uint64_t first = 0, prev_end = 0;
 	char path[64], line[512];
-	int n = 0;
+	int n = 0, i, k;
 	FILE *f;
 
-	h->n = 0;
+	rg->n = 0;
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "r");
 	if (!f)
@@ -346,21 +357,31 @@ static void find_holes(int pid, struct holes *h)
 
 		if (sscanf(line, "%llx-%llx", &s0, &e0) != 2 || strstr(line, "[vsyscall]"))
 			continue;
-		if (prev_end && s0 > prev_end && n < 1024) {
-			all[n][0] = prev_end;
-			all[n][1] = s0;
+		if (!prev_end)
+			first = s0;
+		else if (s0 > prev_end && n < 4096) {
+			gaps[n][0] = prev_end;
+			gaps[n][1] = s0;
 			n++;
 		}
 		prev_end = e0;
 	}
 	fclose(f);
-	qsort(all, n, sizeof(all[0]), cmp_hole);
-	h->n = n < DAMON_MAX_HOLES ? n : DAMON_MAX_HOLES;
-	memcpy(h->r, all, h->n * sizeof(all[0]));
+	if (!prev_end)
+		return;
+	qsort(gaps, n, sizeof(gaps[0]), cmp_gap);
+	n = n < DAMON_MAX_RANGES - 1 ? n : DAMON_MAX_RANGES - 1;
+	qsort(gaps, n, sizeof(gaps[0]), cmp_start);
+	for (i = 0, k = 0; i <= n; i++) {
+		rg->r[k][0] = i ? gaps[i - 1][1] : first;
+		rg->r[k][1] = i < n ? gaps[i][0] : prev_end;
+		k++;
+	}
+	rg->n = k;
 }
 
-/* Re-reads the targets' holes; whether any changed. */
-static bool refresh_holes(struct runner *r)
+/* Re-reads the targets' ranges; whether any changed. */
+static bool refresh_ranges(struct runner *r)
 {
 	bool changed = false;
 	int i;
@@ -368,31 +389,29 @@ static bool refresh_holes(struct runner *r)
 	if (!r->sp.policy.skip_unmapped)
 		return false;
 	for (i = 0; i < r->sp.ctx.nr_pids; i++) {
-		struct holes h;
+		struct ranges rg;
 
-		find_holes(r->sp.ctx.pids[i], &h);
-		if (h.n != r->holes[i].n || memcmp(h.r, r->holes[i].r, h.n * sizeof(h.r[0]))) {
-			r->holes[i] = h;
+		find_ranges(r->sp.ctx.pids[i], &rg);
+		if (rg.n != r->ranges[i].n || memcmp(rg.r, r->ranges[i].r, rg.n * sizeof(rg.r[0]))) {
+			r->ranges[i] = rg;
 			changed = true;
 		}
 	}
 	return changed;
 }
 
-/* The kernel's view of the spec: per-target schemes skip their target's holes. */
+/* The kernel's view of the spec: with skip_unmapped, fvaddr targets of mapped ranges. */
 static void kernel_cfg(struct runner *r, struct damon_ctx_cfg *c)
 {
-	int i, t;
+	int t;
 
 	*c = r->sp.ctx;
-	for (i = 0; i < c->nr_schemes; i++) {
-		if (!per_target(&r->sp, i) || !r->sp.policy.skip_unmapped)
-			continue;
-		t = spec_target_index(&r->sp, r->sp.owner[i]);
-		if (t < 0)
-			continue;
-		c->schemes[i].skip = (const uint64_t (*)[2])r->holes[t].r;
-		c->schemes[i].nr_skip = r->holes[t].n;
+	if (!r->sp.policy.skip_unmapped || strcmp(c->ops, "vaddr"))
+		return;
+	strcpy(c->ops, "fvaddr");
+	for (t = 0; t < c->nr_pids; t++) {
+		c->ranges[t] = (const uint64_t (*)[2])r->ranges[t].r;
+		c->nr_ranges[t] = r->ranges[t].n;
 	}
 }
 
@@ -406,6 +425,8 @@ static int commit(struct runner *r)
 	struct damon_ctx_cfg c;
 
 	kernel_cfg(r, &c);
+	if (verbose)
+		info("damon-bpf: commit: %d target(s), %d scheme(s)", c.nr_pids, c.nr_schemes);
 	if (damon_commit(&r->d, &c))
 		return -1;
 	return save_state(r);
@@ -460,7 +481,7 @@ static int remove_targets(struct runner *r, const bool *gone)
 			continue;
 		sp->ctx.pids[k] = sp->ctx.pids[t];
 		sp->prio[k] = sp->prio[t];
-		r->holes[k] = r->holes[t];
+		r->ranges[k] = r->ranges[t];
 		k++;
 	}
 	sp->ctx.nr_pids = k;
@@ -517,7 +538,7 @@ static int add_target(struct runner *r, int pid, uint32_t prio, const struct dam
 	sp->ctx.pids[t] = pid;
 	sp->prio[t] = prio;
 	sp->ctx.nr_pids++;
-	find_holes(pid, &r->holes[t]);
+	find_ranges(pid, &r->ranges[t]);
 	if (src >= 0) {
 		tmpl = sp->ctx.schemes[src];
 		tmpl.filters[0].target_idx = t;
@@ -883,7 +904,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 	if (!strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
 	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
 		goto out_free;
-	refresh_holes(r);
+	refresh_ranges(r);
 	install_signal_handlers();
 	kernel_cfg(r, &c);
 	if (damon_claim(&r->d) || damon_apply(&r->d, &c) || damon_start(&r->d))
@@ -897,6 +918,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 	snprintf(sf.spec, sizeof(sf.spec), "%s", r->spec_path);
 	snprintf(sf.desc, sizeof(sf.desc), "%s: %d target(s), %d scheme(s)", sf.kind,
 		 r->sp.ctx.nr_pids, r->sp.ctx.nr_schemes);
+	mkdir(SESSION_DIR, 0700);
 	if (save_state(r) || session_write(r->name, &sf))
 		goto out;
 	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, sf.kind,
@@ -926,7 +948,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			ret = 0;
 			goto out;
 		}
-		if (drop_exited(r, &left) || (left && refresh_holes(r) && commit(r)) ||
+		if (drop_exited(r, &left) || (left && refresh_ranges(r) && commit(r)) ||
 		    (left && collapse_tick(r, monotonic_s()))) {
 			session_unlock(&lock);
 			goto out;
@@ -972,7 +994,7 @@ static int attach(struct runner *r, const char *name)
 	snprintf(r->d.dir, sizeof(r->d.dir), "%s/kdamonds/%d", DAMON_ADMIN, sf.kdamond);
 	if (!damon_running(&r->d) || damon_kdamond_pid(&r->d) != sf.kdamond_pid)
 		return err("session '%s': its kdamond is not running", name);
-	refresh_holes(r);
+	refresh_ranges(r);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * damon-bpf: running a spec (spec.h) as a session: one kdamond, optional BPF reporters, and a
- * loop that applies the policy (exited targets dropped, holes skipped, priorities, collapse
+ * loop that applies the policy (exited targets dropped, mapped ranges followed, priorities, collapse
  * threshold) and prints the schemes' effect every interval.  reclaim, collapse, tier and run
  * all end here; --add/--remove and status work on any of their sessions.
  */

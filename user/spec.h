@@ -35,7 +35,7 @@ struct spec {
 		char command[16];		/* reclaim, collapse, tier; "" for a plain setup */
 		char name[65];			/* session name */
 		bool drop_exited;		/* targets that exit are removed (else: kept) */
-		bool skip_unmapped;		/* per-target schemes skip unmapped holes */
+		bool skip_unmapped;		/* monitor mapped ranges only (fvaddr, see schemes.c) */
 		/* per-target scheme derivation (reclaim): quota split, min-age x priority */
 		uint64_t quota_sz;		/* the whole quota per reset interval */
 		uint64_t min_age_us;

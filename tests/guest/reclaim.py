@@ -54,14 +54,8 @@ with Workload("p:4M@0", "c:16M", duration=180) as a, \
     log("  cold sets out after %.1fs" % (time.time() - t0))
     for name, w in (("A", a), ("B (added live)", b)):
         hot, cold = w.regions[0], w.regions[1]
-        if w is b and swapped(w, cold) < WANT * COLD_KB:
-            # Known bug, open (docs/schemes.md): a process added live is not always reclaimed
-            # once another target exited and the targets were committed again.
-            log("  KNOWN BUG %s: cold set swapped out: %d of %d kB" %
-                (name, swapped(w, cold), COLD_KB))
-        else:
-            check(swapped(w, cold) >= WANT * COLD_KB, "%s: cold set swapped out: %d of %d kB" %
-                  (name, swapped(w, cold), COLD_KB))
+        check(swapped(w, cold) >= WANT * COLD_KB, "%s: cold set swapped out: %d of %d kB" %
+              (name, swapped(w, cold), COLD_KB))
         check(swapped(w, hot) <= 0.1 * 4096, "%s: hot set stays: %d kB of 4096 swapped" %
               (name, swapped(w, hot)))
     check(swapped(c, c.regions[1]) == 0, "C (removed live): nothing swapped (%d kB)" %
