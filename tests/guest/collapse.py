@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 from dbtest import *  # noqa: E402,F403
 
 SZ_KB = 16 * 1024
-WAIT = 360 if SLOW else 120
+WAIT = 250 if SLOW else 100
 FLOOR = 1
 WANT = 0.9
 
@@ -62,6 +62,7 @@ def session(ws, args, hot, cold, what):
     """Runs collapse on the workloads until every hot range is >= WANT huge; checks the cold
     ones stay 4 KiB. Returns the loader's JSON objects."""
     t0 = time.time()
+    slab0 = slab_kb()
     with Loader("collapse", *sum((["--pid", w.pid] for w in ws), []), *args,
                 "--interval", "1s", "--duration", "%ds" % (WAIT + 30), "--json") as ld:
         reached = wait_for(lambda: all(huge(w, hot) >= WANT * SZ_KB for w in ws) or
@@ -79,6 +80,8 @@ def session(ws, args, hot, cold, what):
                   (what, w.pid, huge(w, cold)))
         if reached:
             log("  %s: hot ranges collapsed within %.1fs of the start" % (what, secs))
+        check(slab_kb() - slab0 <= RUNAWAY_KB, "%s: kernel memory stays bounded: Slab %+d kB" %
+              (what, slab_kb() - slab0))
         check(ld.running(), "%s: the session runs until stopped" % what)
         rc = ld.stop()
         objs = ld.objects()

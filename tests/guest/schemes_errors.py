@@ -92,11 +92,23 @@ with Workload("w:4M", "c:4M", duration=240) as w:
     malformed = config('{\n  "kdamonds": [\n    {"contexts": [{"ops": "vaddr",, "targets": []}]}\n'
                        '  ]\n}\n')
     bad("run: malformed JSON (line 3)", ["run", malformed], "line 3")
-    good = {"kdamonds": [{"contexts": [{
-        "ops": "vaddr", "targets": [{"pid": w.pid}],
-        "intervals": {"sample_us": 5000, "aggr_us": 100000, "ops_update_us": 1000000},
-        "nr_regions": {"min": 10, "max": 1000},
-        "schemes": [{"action": "stat"}]}]}]}
+    # The other cases start from what 'damon-bpf args' makes of a good command line.
+    if has("args"):
+        good = json.loads(run([LOADER, "args", "reclaim", "--pid", str(w.pid), "--min-age",
+                               "2s"]).stdout)
+    else:
+        good = {"kdamonds": [{"contexts": [{
+            "ops": "vaddr", "targets": [{"pid": w.pid}],
+            "intervals": {"sample_us": 5000, "aggr_us": 100000, "ops_update_us": 1000000},
+            "nr_regions": {"min": 10, "max": 1000},
+            "schemes": [{"action": "stat"}]}]}]}
+    if has("run"):
+        # The control: the file as it is runs, ends with exit 0 and leaves nothing behind.
+        p = run([LOADER, "run", config(json.dumps(good, indent=2)), "--duration", "3s"],
+                check_rc=False, timeout=120)
+        check(p.returncode == 0, "run: the good spec runs for 3s, exit %d %s" %
+              (p.returncode, p.stderr.strip()))
+        check(nr_kdamonds() == 0 and not session_files(), "run: nothing left after it")
     unknown = json.loads(json.dumps(good))
     unknown["kdamonds"][0]["contexts"][0]["intervals"]["sampel_us"] = 5000
     bad("run: unknown key", ["run", config(json.dumps(unknown, indent=2))],

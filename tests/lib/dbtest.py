@@ -508,3 +508,24 @@ def damos_supported(action=None, goal_metric=None):
 def has_command(cmd):
     """Whether damon-bpf has subcommand cmd ('damon-bpf CMD --help' exits 0)."""
     return run([LOADER, cmd, "--help"], check_rc=False).returncode == 0
+
+
+RUNAWAY_KB = 256 * 1024
+
+
+def slab_kb():
+    """Slab (kB) from /proc/meminfo: kernel memory a DAMON session may grow (its regions)."""
+    return meminfo().get("Slab", 0)
+
+
+def damon_off_all():
+    """Turns every running kdamond off: the last resort of a test that saw a kdamond run away
+    (guest only; the init script resets DAMON before the next test anyway)."""
+    d = DAMON + "/kdamonds"
+    for k in os.listdir(d):
+        if k.isdigit():
+            try:
+                if rd("%s/%s/state" % (d, k)) == "on":
+                    wr("%s/%s/state" % (d, k), "off")
+            except OSError:
+                pass
