@@ -145,10 +145,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 /* An addr filter that leaves node nid's memory alone (the other scheme's source). */
-static int node_filter(int nid, struct damos_filter_cfg *f)
+static void node_filter(int nid, struct damos_filter_cfg *f)
 {
-	*f = (struct damos_filter_cfg){ .type = "addr", .matching = true };
-	return node_phys_range(nid, &f->start, &f->end);
+	*f = (struct damos_filter_cfg){ .type = "addr", .matching = true, .by_node = true,
+					.node = nid };
 }
 
 int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
@@ -165,16 +165,12 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
 	*out = a.c;
-	if (node_check(a.fast, "--fast") || node_check(a.slow, "--slow"))
-		return 1;
 	spec_init(sp);
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");
 	strcpy(sp->policy.command, "tier");
 	sp->policy.drop_exited = false;
-	sp->ctx.nr_pids = 1;
-	if (node_phys_range(-1, &sp->ctx.region_start, &sp->ctx.region_end))
-		return 1;
+	sp->ctx.nr_pids = 1;	/* the physical address space: its range is found at run time */
 	if (a.source) {
 		snprintf(sp->bpf.source, sizeof(sp->bpf.source), "%s", a.source);
 		sp->ctx.page_fault = true;
@@ -182,6 +178,15 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 			sp->ctx.page_table = false;
 			sp->ctx.rw = RW_WRITES;
 		}
+	}
+	/*
+	 * The kernel tunes a goal's quota once per reset interval, from its minimum (a byte) up
+	 * by at most a factor of two per step: at 1 s it takes tens of seconds to reach megabytes.
+	 * Tune every 100 ms, with the quota scaled to the same rate.
+	 */
+	if (a.c.quota_reset_ms > 100) {
+		a.c.quota_sz = a.c.quota_sz * 100 / a.c.quota_reset_ms;
+		a.c.quota_reset_ms = 100;
 	}
 	max = spec_max_access(sp);
 	sp->ctx.nr_schemes = 2;
@@ -213,8 +218,9 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 		.nr_filters = 2,
 	};
 	/* Promote from the slow node only, demote from the fast node only. */
-	if (node_filter(a.fast, &pro->filters[1]) || node_filter(a.slow, &dem->filters[1]))
-		return 1;
+	node_filter(a.fast, &pro->filters[1]);
+	node_filter(a.slow, &dem->filters[1]);
+	/* Nodes are checked here, not by 'args', which may print a spec for another machine. */
 	return 0;
 }
 
@@ -228,6 +234,9 @@ int cmd_tier(int argc, char **argv)
 	if (!sp)
 		return err("out of memory"), 1;
 	ret = tier_spec(argc, argv, sp, &o, &a);
+	if (!ret && (node_check(sp->ctx.schemes[0].target_nid, "--fast") ||
+		     node_check(sp->ctx.schemes[1].target_nid, "--slow")))
+		ret = 1;
 	if (!ret)
 		ret = schemes_run(sp, &o);
 	free(sp);
