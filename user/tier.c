@@ -28,7 +28,8 @@ static const char doc[] =
 "           node is less used than --fast-used (goal node_mem_used_bp), so promotion fills\n"
 "           the fast node up to that mark and no further;\n"
 "  demote:  migrate_cold to --slow, of fast-node pages not accessed for --min-age and not\n"
-"           young when applied; its quota grows while the fast node has less free memory\n"
+"           young when applied, in address order (by age, the node's free memory would\n"
+"           rank coldest and take every quota); its quota grows while the fast node has less free memory\n"
 "           than --fast-free (goal node_mem_free_bp), so demotion makes just that room.\n"
 "Both are within --quota (the most the kernel's tuning may reach).  The defaults (99.6 %\n"
 "used, 0.4 % free) are those of the DAMON tiering work: keep the fast node full of hot\n"
@@ -209,7 +210,11 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 		.action = "migrate_cold",
 		.pattern = { 4096, UINT64_MAX, 0, 0, a.min_age_us / sp->ctx.aggr_us, UINT32_MAX },
 		.quota_sz = a.c.quota_sz, .quota_reset_ms = a.c.quota_reset_ms,
-		.w_age = 1000,		/* the coldest first */
+		/*
+		 * No weights: regions in address order, each quota resuming where the last one
+		 * ran out.  By age, the node's free memory (never accessed) would rank coldest
+		 * and take every quota, and the cold pages would never be reached.
+		 */
 		.goals = { { "node_mem_free_bp", a.free_bp, a.fast } },
 		.nr_goals = 1,
 		.target_nid = a.slow,
