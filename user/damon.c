@@ -458,6 +458,13 @@ int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n)
 	return 0;
 }
 
+void damon_update_quotas(struct damon_session *s)
+{
+	/* 6.12 refreshes quotas/effective_bytes on request; the damon-bpf series the goals. */
+	put_quiet(s->dir, "state", "update_schemes_effective_quotas");
+	put_quiet(s->dir, "state", "update_schemes_quota_goals");
+}
+
 int damon_goal_values(struct damon_session *s, int scheme, uint64_t *cur, int nr_goals,
 		      uint64_t *esz)
 {
@@ -465,15 +472,9 @@ int damon_goal_values(struct damon_session *s, int scheme, uint64_t *cur, int nr
 	int i;
 
 	*esz = 0;
-	/* 6.12 refreshes quotas/effective_bytes on request. */
-	if (!put_quiet(s->dir, "state", "update_schemes_effective_quotas")) {
-		snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/quotas", s->dir, scheme);
-		if (!get(d, "effective_bytes", buf, sizeof(buf)))
-			parse_u64(buf, esz);
-	}
-	/* The damon-bpf series also refreshes the goals' current values on request. */
-	if (nr_goals)
-		put_quiet(s->dir, "state", "update_schemes_quota_goals");
+	snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/quotas", s->dir, scheme);
+	if (!get(d, "effective_bytes", buf, sizeof(buf)))
+		parse_u64(buf, esz);
 	for (i = 0; i < nr_goals; i++) {
 		snprintf(d, sizeof(d), "%s/contexts/0/schemes/%d/quotas/goals/%d", s->dir, scheme, i);
 		cur[i] = 0;

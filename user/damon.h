@@ -43,6 +43,8 @@ struct damos_filter_cfg {
 	bool matching;
 	int target_idx;			/* target */
 	uint64_t start, end;		/* addr */
+	bool by_node;			/* addr: the range of node 'node', found at run time */
+	int node;
 	char memcg[128];		/* memcg: path */
 };
 
@@ -116,7 +118,9 @@ bool damon_running(const struct damon_session *s);
 int damon_kdamond_pid(const struct damon_session *s);
 /* Refreshes and reads the stats of schemes 0..n-1. */
 int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n);
-/* Current values of scheme i's quota goals (as the kernel last computed them), and its
+/* Asks the kernel to refresh the effective quotas and the goals' current values. */
+void damon_update_quotas(struct damon_session *s);
+/* Current values of scheme i's quota goals (as of the last damon_update_quotas()), and its
  * effective quota in bytes (0 if the kernel cannot say). */
 int damon_goal_values(struct damon_session *s, int scheme, uint64_t *cur, int nr_goals,
 		      uint64_t *esz);

@@ -661,6 +661,12 @@ static int print_stats(struct runner *r, double t, bool json, const char *name)
 	}
 	if (json)
 		printf("], \"schemes\": [");
+	for (i = 0; i < n; i++) {
+		if (!per_target(sp, i) && sp->owner[i] != OWNER_RETIRED) {
+			damon_update_quotas(&r->d);
+			break;
+		}
+	}
 	for (i = 0, k = 0; i < n; i++) {
 		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
 		uint64_t cur[DAMOS_MAX_GOALS] = {}, esz = 0;
@@ -822,14 +828,23 @@ static int check_targets(struct runner *r)
 	return 0;
 }
 
-static int check_nodes(const struct spec *sp)
+/* Nodes of schemes, goals and filters exist and have memory; node filters get ranges. */
+static int check_nodes(struct spec *sp)
 {
 	int i, k;
 	char what[64];
 
 	for (i = 0; i < sp->ctx.nr_schemes; i++) {
-		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+		struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
 
+		for (k = 0; k < s->nr_filters; k++) {
+			struct damos_filter_cfg *f = &s->filters[k];
+
+			snprintf(what, sizeof(what), "scheme %d (%s), filter %d", i, s->action, k);
+			if (f->by_node && (node_check(f->node, what) ||
+					   node_phys_range(f->node, &f->start, &f->end)))
+				return -1;
+		}
 		snprintf(what, sizeof(what), "scheme %d (%s)", i, s->action);
 		if (s->target_nid >= 0 && node_check(s->target_nid, what))
 			return -1;
@@ -938,7 +953,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 		if (session_lock(r->name, &lock))
 			goto out;
 		/* --add/--remove of another process changed the state: take it. */
-		if (spec_load(&r->sp, r->spec_path, true)) {
+		if (spec_load(&r->sp, r->spec_path, true) || check_nodes(&r->sp)) {
 			session_unlock(&lock);
 			goto out;
 		}
@@ -988,7 +1003,7 @@ static int attach(struct runner *r, const char *name)
 	if (session_read(name, &sf) || !sf.spec[0])
 		return err("no running scheme session '%s' (damon-bpf status lists them)", name);
 	snprintf(r->spec_path, sizeof(r->spec_path), "%s", sf.spec);
-	if (spec_load(&r->sp, r->spec_path, true))
+	if (spec_load(&r->sp, r->spec_path, true) || check_nodes(&r->sp))
 		return -1;
 	r->d.kdamond = sf.kdamond;
 	snprintf(r->d.dir, sizeof(r->d.dir), "%s/kdamonds/%d", DAMON_ADMIN, sf.kdamond);

@@ -324,6 +324,11 @@ static void read_filter(struct rd *r, struct json *f, struct damos_filter_cfg *o
 			get_u64(r, it, "start", U_BYTES, &out->start);
 			get_u64(r, it, "end", U_BYTES, &out->end);
 		});
+		out->node = -1;
+		get_int(r, f, "node", 0, 1023, &out->node);
+		out->by_node = out->node >= 0;
+		if (!r->failed && out->by_node == !!json_member(f, "address_range"))
+			bad(r, f, "an addr filter has an \"address_range\" or (damon-bpf) a \"node\"");
 	} else if (!strcmp(out->type, "memcg")) {
 		get_str(r, f, "memcg_path", out->memcg, sizeof(out->memcg));
 	} else if (strcmp(out->type, "anon") && strcmp(out->type, "young")) {
@@ -810,7 +815,9 @@ static void print_scheme(struct json_writer *w, const struct spec *sp, int i, bo
 			jw_int(w, "target_idx", f->target_idx);
 		if (!strcmp(f->type, "memcg"))
 			jw_str(w, "memcg_path", f->memcg);
-		if (!strcmp(f->type, "addr")) {
+		if (!strcmp(f->type, "addr") && f->by_node) {
+			jw_int(w, "node", f->node);
+		} else if (!strcmp(f->type, "addr")) {
 			jw_begin(w, "address_range", '{');
 			jw_u64(w, "start", f->start);
 			jw_u64(w, "end", f->end);

@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Every docs/examples/*.json runs with 'damon-bpf run' on the test kernel (its placeholder
+pids replaced by workloads'): the kernel takes the whole setup, the session reports each
+interval, the per-target schemes follow their targets, and it ends leaving nothing behind."""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+EXAMPLES = sorted(glob.glob(os.path.join(TOP, "docs", "examples", "*.json")))
+check(len(EXAMPLES) >= 3, "examples: %s" % [os.path.basename(e) for e in EXAMPLES])
+
+with Workload("p:4M@0", "c:8M", duration=300) as a, Workload("p:4M@1", "c:8M",
+                                                             duration=300) as b:
+    for e in EXAMPLES:
+        name = os.path.basename(e)
+        spec = json.load(open(e))
+        ctx = spec["kdamonds"][0]["contexts"][0]
+        pids = [w.pid for w in (a, b)][:len(ctx["targets"])]
+        if ctx["ops"] != "paddr":
+            for t, pid in zip(ctx["targets"], pids):
+                t["pid"] = pid
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(spec, f)
+        p = subprocess.run([LOADER, "run", f.name, "--duration", "5s", "--json"],
+                           capture_output=True, text=True, timeout=120)
+        os.unlink(f.name)
+        lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+        # Inactive schemes (watermarks) answer state commands once a watermark interval (1 s):
+        # a report may take that long.
+        if not check(p.returncode == 0 and len(lines) >= 1,
+                     "%s: ran, %d reports, exit %d" % (name, len(lines), p.returncode)):
+            log("    " + p.stderr.strip().replace("\n", "\n    "))
+            continue
+        last = lines[-1]
+        nr = len(ctx["schemes"])
+        if ctx["ops"] == "paddr":
+            check(len(last["schemes"]) == nr and not last["targets"],
+                  "%s: %d schemes reported: %s" % (name, nr,
+                                                   [s["action"] for s in last["schemes"]]))
+            goals = [g for s in last["schemes"] for g in s["goals"]]
+            check(goals and all(0 < g["current_value"] <= 10000 for g in goals),
+                  "%s: goals measured by the kernel: %s" %
+                  (name, [(g["metric"], g["nid"], g["current_value"]) for g in goals]))
+        else:
+            check(sorted(t["pid"] for t in last["targets"]) == sorted(pids),
+                  "%s: a scheme per target: %s" % (name, [(t["pid"], t["action"])
+                                                          for t in last["targets"]]))
+        check(rd(DAMON + "/kdamonds/nr_kdamonds") == "0" and
+              not glob.glob("/run/damon-bpf/*.session"),
+              "%s: nothing left behind" % name)
+done()
