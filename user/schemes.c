@@ -475,6 +475,9 @@ static int remove_targets(struct runner *r, const bool *gone)
 		kernel_cfg(r, &c);
 		if (damon_commit(&r->d, &c))
 			return -1;
+		if (verbose)
+			info("damon-bpf: obsolete commit of %d target(s): kdamond %s", c.nr_pids,
+			     damon_running(&r->d) ? "running" : "stopped");
 	}
 	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
 		if (gone[t])
@@ -1044,8 +1047,11 @@ int schemes_change(const char *name, int add, int remove, uint32_t prio)
 		goto out;
 	}
 	/* Exited targets first: 6.12 fails a commit that names one, and the kdamond with it. */
-	for (t = 0; t < r->sp.ctx.nr_pids; t++)
+	for (t = 0; t < r->sp.ctx.nr_pids; t++) {
 		gone[t] = !pid_alive(r->sp.ctx.pids[t]);
+		if (gone[t])
+			info("damon-bpf: pid %d exited: dropped from the session", r->sp.ctx.pids[t]);
+	}
 	t = spec_target_index(&r->sp, pid);
 	if (add && t >= 0) {
 		err("pid %d is in session '%s' already", pid, name);

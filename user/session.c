@@ -176,6 +176,8 @@ void session_remove(const char *name)
 	unlink(path);
 	session_path(name, ".json", path, sizeof(path));
 	unlink(path);
+	session_path(name, ".lock", path, sizeof(path));
+	unlink(path);
 }
 
 int session_lock(const char *name, struct session_lock *l)

@@ -98,6 +98,13 @@ with Workload("p:4M@0", "c:32M", duration=300) as l1, \
             (swapped(h2), time.time() - t0))
         check(ok, "below its watermark the high-priority scheme works too (%d kB)" %
               swapped(h2))
-    err = stop(r)
+    # damon-bpf stop: the session's loader ends it and cleans up.
+    p = run([LOADER, "stop", "prio"], check_rc=False)
+    out, err = r.communicate(timeout=30)
+    check(p.returncode == 0 and r.returncode == 0 and
+          rd(DAMON + "/kdamonds/nr_kdamonds") == "0" and
+          not os.path.exists("/run/damon-bpf/prio.session"),
+          "damon-bpf stop prio: loader exit %s, kdamond and session file gone (%s)" %
+          (r.returncode, p.stderr.strip()))
     log("  " + err.replace("\n", "\n  ").rstrip())
 done()

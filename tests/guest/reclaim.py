@@ -47,6 +47,14 @@ with Workload("p:4M@0", "c:16M", duration=180) as a, \
     p = subprocess.run([LOADER, "reclaim", "--name", "r", "--remove", str(c.pid)],
                        capture_output=True, text=True)
     check(p.returncode != 0 and "is not in session" in p.stderr, "removing twice is refused")
+    # damon-bpf status: the session's per-target stats, from the kernel.
+    st = [json.loads(x) for x in run([LOADER, "status", "--json"]).stdout.splitlines()
+          if x.startswith("{")]
+    mine = [x for x in st if x.get("name") == "r"]
+    check(len(mine) == 1 and mine[0]["kind"] == "reclaim" and
+          sorted(t["pid"] for t in mine[0]["targets"]) == sorted([a.pid, b.pid, d.pid]),
+          "status: session r, reclaim, targets %s" %
+          [t["pid"] for t in mine[0]["targets"]] if mine else st)
     # D exits mid-session.
     d.stop()
     t0 = time.time()
@@ -60,6 +68,8 @@ with Workload("p:4M@0", "c:16M", duration=180) as a, \
               (name, swapped(w, hot)))
     check(swapped(c, c.regions[1]) == 0, "C (removed live): nothing swapped (%d kB)" %
           swapped(c, c.regions[1]))
+    # Two more reports, so that the last one counts the pageouts just seen in smaps.
+    time.sleep(2.5)
     r.terminate()
     out, err = r.communicate(timeout=30)
     log("  " + err.replace("\n", "\n  ").rstrip())
@@ -68,8 +78,10 @@ with Workload("p:4M@0", "c:16M", duration=180) as a, \
     last = json.loads(out.splitlines()[-1])
     check(sorted(t["pid"] for t in last["targets"]) == sorted([a.pid, b.pid]),
           "targets at the end: A and B")
-    check(all(t["sz_applied"] > 0 for t in last["targets"]), "per-pid stats: %s" %
-          [(t["pid"], t["sz_applied"]) for t in last["targets"]])
+    if not check(all(t["sz_applied"] > 0 for t in last["targets"]), "per-pid stats: %s" %
+                 [(t["pid"], t["sz_applied"]) for t in last["targets"]]):
+        for line in out.splitlines()[-12:]:
+            log("    " + line[:300])
     check(r.returncode == 0 and rd(DAMON + "/kdamonds/nr_kdamonds") == "0",
           "SIGTERM: exit 0, kdamond removed")
 done()
