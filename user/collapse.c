@@ -15,23 +15,27 @@
 static const char doc[] =
 "Collapse the hot 2 MiB ranges of processes into transparent huge pages.\n"
 "\n"
-"USAGE: damon-bpf collapse --pid PID... [--min-access N|auto] [--floor N] [--min-age 1s]\n"
-"                         [--quota 32MiB/s] [--name NAME] [--duration TIME] [--json]\n"
+"USAGE: damon-bpf collapse --pid PID... [--min-access N|auto] [--floor N]\n"
+"                          [--min-age 1s] [--quota 32MiB/s] [--name NAME]\n"
+"                          [--duration TIME] [--json]\n"
 "       damon-bpf collapse --add PID | --remove PID [--name NAME]\n"
 "\n"
-"Each process gets a 'collapse' scheme (kernel/patches: a synchronous MADV_COLLAPSE) for\n"
-"regions of at least 2 MiB that were accessed in at least --min-access of the sampling\n"
-"intervals of an aggregation interval (at most aggr/sample: 20 at 5ms/100ms) for --min-age.\n"
-"The quota goes to the hottest regions first (nr_accesses weight), the cost of a collapse\n"
-"being a copy of up to 2 MiB.  '--min-access auto' starts at the maximum and lowers the\n"
-"threshold by a tenth of it each time a settling time (10 aggregation intervals, and twice\n"
-"--min-age) passes without a collapse, never below --floor (default a fifth of the\n"
-"maximum); once collapses happen, the threshold stays.\n"
-"THP must not be 'never' for the processes (MADV_NOHUGEPAGE ranges are left alone).\n"
+"Each process gets a 'collapse' scheme (kernel/patches: a synchronous\n"
+"MADV_COLLAPSE) for regions of at least 2 MiB that were accessed in at least\n"
+"--min-access of the sampling intervals of an aggregation interval (at most\n"
+"aggr/sample: 20 at 5ms/100ms) for --min-age. The quota goes to the hottest\n"
+"regions first (nr_accesses weight), the cost of a collapse being a copy of\n"
+"up to 2 MiB.\n"
+"'--min-access auto' starts at the maximum and lowers the threshold by a\n"
+"tenth of it each time a settling time (10 aggregation intervals, and twice\n"
+"--min-age) passes without a collapse, never below --floor (default a fifth\n"
+"of the maximum); once collapses happen, the threshold stays.\n"
+"THP must not be 'never' for the processes (MADV_NOHUGEPAGE ranges are left\n"
+"alone).\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf collapse --pid 4242 --min-access auto\n"
-"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s --json\n";
+"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s\n";
 
 enum { OPT_MIN_ACCESS = OPT_CMD_BASE, OPT_FLOOR, OPT_MIN_AGE };
 
@@ -43,12 +47,7 @@ static const struct argp_option options[] = {
 	{ "quota", OPT_QUOTA, "SIZE/TIME", 0, "At most SIZE per TIME in all (32MiB/s)" },
 	{ "add", OPT_ADD, "PID", 0, "Add PID to the running session" },
 	{ "remove", OPT_REMOVE, "PID", 0, "Remove PID from the running session" },
-	{ "name", OPT_NAME, "NAME", 0, "Session name (default 'collapse')" },
-	{ "sample", OPT_SAMPLE, "TIME", 0, "Sampling interval (default 5ms)" },
-	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },
-	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },
-	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },
-	{ "json", 'j', NULL, 0, "One JSON object per interval" },
+	SCHEME_COMMON_OPTIONS,
 	{},
 };
 
@@ -103,7 +102,6 @@ int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	struct collapse_args a = { .min_access = -1, .floor = -1, .min_age_us = 1000000 };
 	struct damon_scheme_cfg tmpl;
 	uint32_t max;
-	int i;
 
 	scheme_args_init(&a.c, "collapse", 32ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
@@ -130,27 +128,17 @@ int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	};
 	schemes_add_per_target(sp, &tmpl);
 	schemes_derive(sp);
-	for (i = 0; i < sp->ctx.nr_schemes; i++)
-		sp->owner[i] = 0;	/* 'run' finds them by their target filters */
+	return 0;
+}
+
+static int collapse_check(const struct spec *sp)
+{
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK))
+		return err("this kernel has no transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE)");
 	return 0;
 }
 
 int cmd_collapse(int argc, char **argv)
 {
-	struct scheme_args a;
-	struct run_opts o;
-	struct spec *sp = calloc(1, sizeof(*sp));
-	int ret;
-
-	if (!sp)
-		return err("out of memory"), 1;
-	ret = collapse_spec(argc, argv, sp, &o, &a);
-	if (!ret && !a.add && !a.remove && access("/sys/kernel/mm/transparent_hugepage", F_OK))
-		ret = (err("this kernel has no transparent huge pages "
-			   "(CONFIG_TRANSPARENT_HUGEPAGE)"), 1);
-	if (!ret)
-		ret = a.add || a.remove ? schemes_change(a.name, a.add, a.remove, a.add_prio) :
-		      schemes_run(sp, &o);
-	free(sp);
-	return ret;
+	return schemes_command(argc, argv, collapse_spec, collapse_check);
 }

@@ -15,25 +15,31 @@
 #include "util.h"
 
 static const char doc[] =
-"Proactively reclaim (page out) the memory of processes that was not accessed for a while.\n"
+"Proactively reclaim (page out) the memory of processes that was not accessed\n"
+"for a while.\n"
 "\n"
 "USAGE: damon-bpf reclaim --pid PID... [--min-age 30s] [--quota 128MiB/s]\n"
-"                        [--priority PID:N]... [--wmarks HIGH,MID,LOW] [--name NAME]\n"
-"                        [--duration TIME] [--json]\n"
-"       damon-bpf reclaim --add PID [--priority PID:N] | --remove PID [--name NAME]\n"
+"                         [--priority PID:N]... [--wmarks HIGH,MID,LOW]\n"
+"                         [--name NAME] [--duration TIME] [--json]\n"
+"       damon-bpf reclaim --add PID [--priority PID:N] [--name NAME]\n"
+"       damon-bpf reclaim --remove PID [--name NAME]\n"
 "\n"
-"One kdamond monitors all the processes (page-table sampling); each has a 'pageout' scheme\n"
-"for regions not accessed for --min-age, within its share of --quota (bytes per time).\n"
-"With --wmarks HIGH,MID,LOW (per mille of free memory) it works under pressure only: it\n"
-"starts when free memory falls below MID, stops when it rises above HIGH, and also stops\n"
-"below LOW, where the kernel's own reclaim is at work (DAMOS watermarks).\n"
-"Priorities (--priority PID:N, N >= 1, default 1; higher is more important): a target of\n"
-"priority N pages out only memory idle for N x --min-age, its quota share weighs 1/N, and\n"
-"with --wmarks, higher priorities start at lower free memory (between MID and LOW), so\n"
-"that under pressure the low-priority targets give memory first.\n"
-"Processes that exit are dropped with a message; a dead --pid at start is skipped.\n"
-"Every --interval, per process: bytes tried and paged out (DAMOS stats), and VmSwap.\n"
-"'damon-bpf args reclaim ...' prints the setup as a spec for 'damon-bpf run'.\n"
+"One kdamond monitors all the processes (page-table sampling); each has a\n"
+"'pageout' scheme for regions not accessed for --min-age, within its share of\n"
+"--quota (bytes per time).\n"
+"With --wmarks HIGH,MID,LOW (per mille of free memory) it works under\n"
+"pressure only: it starts when free memory falls below MID, stops when it\n"
+"rises above HIGH, and also stops below LOW, where the kernel's own reclaim\n"
+"is at work (DAMOS watermarks).\n"
+"Priorities (--priority PID:N, N >= 1, default 1; higher is more important):\n"
+"a target of priority N pages out only memory idle for N x --min-age, its\n"
+"quota share weighs 1/N, and with --wmarks, higher priorities start at lower\n"
+"free memory (between MID and LOW), so that under pressure the low-priority\n"
+"targets give memory first.\n"
+"Processes that exit are dropped with a message; a dead --pid at start is\n"
+"skipped. Every --interval, per process: bytes tried and paged out (DAMOS\n"
+"stats), and VmSwap. 'damon-bpf args reclaim ...' prints the setup as a spec\n"
+"for 'damon-bpf run'.\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf reclaim --pid 4242 --pid 4243 --min-age 2min --quota 64MiB/s\n"
@@ -52,12 +58,7 @@ static const struct argp_option options[] = {
 	{ "wmarks", OPT_WMARKS, "H,M,L", 0, "Free-memory watermarks, per mille (default: off)" },
 	{ "add", OPT_ADD, "PID", 0, "Add PID to the running session" },
 	{ "remove", OPT_REMOVE, "PID", 0, "Remove PID from the running session" },
-	{ "name", OPT_NAME, "NAME", 0, "Session name (default 'reclaim')" },
-	{ "sample", OPT_SAMPLE, "TIME", 0, "Sampling interval (default 5ms)" },
-	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },
-	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },
-	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },
-	{ "json", 'j', NULL, 0, "One JSON object per interval" },
+	SCHEME_COMMON_OPTIONS,
 	{},
 };
 
@@ -105,7 +106,6 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	static const struct argp argp = { options, parse_opt, NULL, doc };
 	struct reclaim_args a = { .min_age_us = 30000000 };
 	struct damon_scheme_cfg tmpl;
-	int i;
 
 	scheme_args_init(&a.c, "reclaim", 128ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
@@ -132,24 +132,10 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	};
 	schemes_add_per_target(sp, &tmpl);
 	schemes_derive(sp);
-	for (i = 0; i < sp->ctx.nr_schemes; i++)
-		sp->owner[i] = 0;	/* 'run' finds them by their target filters */
 	return 0;
 }
 
 int cmd_reclaim(int argc, char **argv)
 {
-	struct scheme_args a;
-	struct run_opts o;
-	struct spec *sp = calloc(1, sizeof(*sp));
-	int ret;
-
-	if (!sp)
-		return err("out of memory"), 1;
-	ret = reclaim_spec(argc, argv, sp, &o, &a);
-	if (!ret)
-		ret = a.add || a.remove ? schemes_change(a.name, a.add, a.remove, a.add_prio) :
-		      schemes_run(sp, &o);
-	free(sp);
-	return ret;
+	return schemes_command(argc, argv, reclaim_spec, NULL);
 }

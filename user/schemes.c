@@ -996,6 +996,27 @@ out_free:
 	return ret;
 }
 
+int schemes_command(int argc, char **argv, scheme_spec_fn build,
+		    int (*check)(const struct spec *sp))
+{
+	struct spec *sp = calloc(1, sizeof(*sp));
+	struct scheme_args a = {};
+	struct run_opts o;
+	int ret;
+
+	if (!sp)
+		return err("out of memory"), 1;
+	ret = build(argc, argv, sp, &o, &a);
+	if (!ret && (a.add || a.remove))
+		ret = schemes_change(a.name, a.add, a.remove, a.add_prio);
+	else if (!ret && check && check(sp))
+		ret = 1;
+	else if (!ret)
+		ret = schemes_run(sp, &o);
+	free(sp);
+	return ret;
+}
+
 /* Loads a running session for a change or a status read. */
 static int attach(struct runner *r, const char *name)
 {

@@ -21,6 +21,15 @@ struct run_opts {
 enum { OPT_QUOTA = 300, OPT_PRIORITY, OPT_ADD, OPT_REMOVE, OPT_NAME, OPT_SAMPLE, OPT_AGGR,
        OPT_CMD_BASE = 400 };
 
+/* The options every scheme command lists last. */
+#define SCHEME_COMMON_OPTIONS								\
+	{ "name", OPT_NAME, "NAME", 0, "Session name (default: the command's name)" },	\
+	{ "sample", OPT_SAMPLE, "TIME", 0, "Sampling interval (default 5ms)" },		\
+	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },	\
+	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },		\
+	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },	\
+	{ "json", 'j', NULL, 0, "One JSON object per interval" }
+
 struct scheme_args {
 	const char *cmd;
 	int pids[DAMON_MAX_TARGETS], nr_pids;
@@ -41,6 +50,17 @@ error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_s
 bool scheme_args_end(struct scheme_args *a, struct argp_state *state);
 /* Intervals, targets, priorities and the session name into sp; the run options into o. */
 void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_opts *o);
+
+struct run_opts;
+/* Parses a scheme command line into a spec (or, with --add/--remove, just the arguments). */
+typedef int (*scheme_spec_fn)(int argc, char **argv, struct spec *sp, struct run_opts *o,
+			      struct scheme_args *a);
+/*
+ * A scheme command: builds the spec, then changes the running session (--add/--remove) or
+ * checks what only this machine can tell (check, may be NULL) and runs it.
+ */
+int schemes_command(int argc, char **argv, scheme_spec_fn build,
+		    int (*check)(const struct spec *sp));
 
 /* Runs sp until a signal, the duration, or the last target's exit; returns the exit status. */
 int schemes_run(struct spec *sp, const struct run_opts *o);

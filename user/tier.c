@@ -17,30 +17,33 @@
 static const char doc[] =
 "Keep hot memory on a fast NUMA node and cold memory on a slow one.\n"
 "\n"
-"USAGE: damon-bpf tier --fast NODE --slow NODE [--fast-used 99.6%] [--fast-free 0.4%]\n"
-"                     [--min-age 5s] [--hot-access N] [--quota 256MiB/s]\n"
-"                     [--source fault|perf [--write-hot]] [--name NAME] [--duration TIME]\n"
+"USAGE: damon-bpf tier --fast NODE --slow NODE [--fast-used 99.6%]\n"
+"                      [--fast-free 0.4%] [--min-age 5s] [--hot-access N]\n"
+"                      [--quota 256MiB/s] [--source fault|perf [--write-hot]]\n"
+"                      [--name NAME] [--duration TIME] [--json]\n"
 "\n"
-"One kdamond monitors the physical memory of both nodes (paddr) with two schemes:\n"
-"  promote: migrate_hot to --fast, of slow-node pages accessed in at least --hot-access of\n"
-"           the samples of an aggregation interval (default a fifth of aggr/sample), and\n"
-"           found young again when applied (young filter); its quota grows while the fast\n"
-"           node is less used than --fast-used (goal node_mem_used_bp), so promotion fills\n"
-"           the fast node up to that mark and no further;\n"
-"  demote:  migrate_cold to --slow, of fast-node pages not accessed for --min-age and not\n"
-"           young when applied, in address order (by age, the node's free memory would\n"
-"           rank coldest and take every quota); its quota grows while the fast node has less free memory\n"
-"           than --fast-free (goal node_mem_free_bp), so demotion makes just that room.\n"
-"Both are within --quota (the most the kernel's tuning may reach).  The defaults (99.6 %\n"
-"used, 0.4 % free) are those of the DAMON tiering work: keep the fast node full of hot\n"
-"memory with a sliver free for new allocations.\n"
-"--source fault|perf adds the BPF reporters' accesses (page faults, perf samples) to the\n"
-"page-table sampling of the same context; --write-hot then counts written accesses only, so\n"
-"pages that are written stay on (or come to) the fast node and read-only ones may go slow.\n"
+"One kdamond monitors the physical memory of both nodes (paddr), two schemes:\n"
+"  promote: migrate_hot to --fast of slow-node pages accessed in at least\n"
+"           --hot-access of the samples of an aggregation interval (default a\n"
+"           fifth of aggr/sample) and young again when applied; its quota grows\n"
+"           while the fast node is less used than --fast-used (goal\n"
+"           node_mem_used_bp): promotion fills the fast node up to that mark;\n"
+"  demote:  migrate_cold to --slow of fast-node pages not accessed for\n"
+"           --min-age and not young when applied, in address order (by age,\n"
+"           free memory would rank coldest and take every quota); its quota\n"
+"           grows while the fast node has less free memory than --fast-free\n"
+"           (goal node_mem_free_bp): demotion makes just that room.\n"
+"Both are within --quota (the most the kernel's tuning may reach). The\n"
+"defaults (99.6 % used, 0.4 % free) are those of the DAMON tiering work: keep\n"
+"the fast node full of hot memory with a sliver free for new allocations.\n"
+"--source fault|perf adds the BPF reporters' accesses (page faults, perf\n"
+"samples) to the page-table sampling of the same context; --write-hot then\n"
+"counts written accesses only, so pages that are written stay on (or come to)\n"
+"the fast node and read-only ones may go slow.\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf tier --fast 0 --slow 1\n"
-"  damon-bpf tier --fast 0 --slow 1 --fast-used 95% --fast-free 5% --min-age 10s --json\n"
+"  damon-bpf tier --fast 0 --slow 1 --fast-used 95% --fast-free 5% --min-age 10s\n"
 "  damon-bpf tier --fast 0 --slow 1 --source fault --write-hot\n";
 
 enum { OPT_FAST = OPT_CMD_BASE, OPT_SLOW, OPT_FAST_USED, OPT_FAST_FREE, OPT_MIN_AGE,
@@ -56,12 +59,7 @@ static const struct argp_option options[] = {
 	{ "quota", OPT_QUOTA, "SIZE/TIME", 0, "Most each scheme may move (256MiB/s)" },
 	{ "source", OPT_SOURCE, "SRC", 0, "Also feed BPF reports: fault or perf" },
 	{ "write-hot", OPT_WRITE_HOT, NULL, 0, "Hot means written (needs --source)" },
-	{ "name", OPT_NAME, "NAME", 0, "Session name (default 'tier')" },
-	{ "sample", OPT_SAMPLE, "TIME", 0, "Sampling interval (default 5ms)" },
-	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },
-	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },
-	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },
-	{ "json", 'j', NULL, 0, "One JSON object per interval" },
+	SCHEME_COMMON_OPTIONS,
 	{},
 };
 
@@ -225,25 +223,17 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	/* Promote from the slow node only, demote from the fast node only. */
 	node_filter(a.fast, &pro->filters[1]);
 	node_filter(a.slow, &dem->filters[1]);
-	/* Nodes are checked here, not by 'args', which may print a spec for another machine. */
 	return 0;
+}
+
+/* Nodes are checked here, not by 'args', which may print a spec for another machine. */
+static int tier_check(const struct spec *sp)
+{
+	return node_check(sp->ctx.schemes[0].target_nid, "--fast") ||
+	       node_check(sp->ctx.schemes[1].target_nid, "--slow");
 }
 
 int cmd_tier(int argc, char **argv)
 {
-	struct scheme_args a;
-	struct run_opts o;
-	struct spec *sp = calloc(1, sizeof(*sp));
-	int ret;
-
-	if (!sp)
-		return err("out of memory"), 1;
-	ret = tier_spec(argc, argv, sp, &o, &a);
-	if (!ret && (node_check(sp->ctx.schemes[0].target_nid, "--fast") ||
-		     node_check(sp->ctx.schemes[1].target_nid, "--slow")))
-		ret = 1;
-	if (!ret)
-		ret = schemes_run(sp, &o);
-	free(sp);
-	return ret;
+	return schemes_command(argc, argv, tier_spec, tier_check);
 }
