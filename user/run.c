@@ -74,7 +74,7 @@ static int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o)
 	a.c.name = NULL;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
-	if (spec_load(sp, a.file, false))
+	if (spec_load(sp, a.file))
 		return 1;
 	if (a.c.name)
 		snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", a.c.name);

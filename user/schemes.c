@@ -956,7 +956,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 		if (session_lock(r->name, &lock))
 			goto out;
 		/* --add/--remove of another process changed the state: take it. */
-		if (spec_load(&r->sp, r->spec_path, true) || check_nodes(&r->sp)) {
+		if (spec_load(&r->sp, r->spec_path) || check_nodes(&r->sp)) {
 			session_unlock(&lock);
 			goto out;
 		}
@@ -1027,7 +1027,7 @@ static int attach(struct runner *r, const char *name)
 	if (session_read(name, &sf) || !sf.spec[0])
 		return err("no running scheme session '%s' (damon-bpf status lists them)", name);
 	snprintf(r->spec_path, sizeof(r->spec_path), "%s", sf.spec);
-	if (spec_load(&r->sp, r->spec_path, true) || check_nodes(&r->sp))
+	if (spec_load(&r->sp, r->spec_path) || check_nodes(&r->sp))
 		return -1;
 	r->d.kdamond = sf.kdamond;
 	snprintf(r->d.dir, sizeof(r->d.dir), "%s/kdamonds/%d", DAMON_ADMIN, sf.kdamond);

@@ -146,9 +146,7 @@ static int get_u64(struct rd *r, struct json *obj, const char *key, enum unit u,
 			  u == U_NUM ? "a number" : "a time (e.g. 5000, \"5 ms\")");
 	} else if (u == U_TIME_MS && j->type == JSON_STRING && !isdigit((unsigned char)
 		   buf[strlen(buf) - 1])) {
-		*out /= 1000;		/* "1 s" in a field of milliseconds */
-	} else if (u == U_TIME_US && j->type == JSON_NUMBER) {
-		/* numbers are in the field's unit already */
+		*out /= 1000;		/* "1 s" in a field of milliseconds; numbers are ms */
 	}
 	pop(r, n);
 	return ret;
@@ -513,7 +511,7 @@ static void read_sample_control(struct rd *r, struct json *sc, struct spec *sp)
 	});
 }
 
-static void read_context(struct rd *r, struct json *cj, struct spec *sp, bool state)
+static void read_context(struct rd *r, struct json *cj, struct spec *sp)
 {
 	struct damon_ctx_cfg *c = &sp->ctx;
 	struct json *e;
@@ -597,7 +595,6 @@ static void read_context(struct rd *r, struct json *cj, struct spec *sp, bool st
 			pop(r, n);
 		}
 	});
-	(void)state;
 }
 
 static void read_policy(struct rd *r, struct json *p, struct spec *sp)
@@ -641,7 +638,7 @@ static void read_policy(struct rd *r, struct json *p, struct spec *sp)
 	});
 }
 
-int spec_from_json(struct spec *sp, struct json *root, const char *file, bool state)
+int spec_from_json(struct spec *sp, struct json *root, const char *file)
 {
 	struct rd r = { .file = file };
 	struct json *k, *c;
@@ -670,7 +667,7 @@ int spec_from_json(struct spec *sp, struct json *root, const char *file, bool st
 				size_t m = push(&r, "contexts", 0);
 
 				push(&r, NULL, 0);
-				read_context(&r, c->child, sp, state);
+				read_context(&r, c->child, sp);
 				if (!r.failed)
 					check_unknown(&r, c->child);
 				pop(&r, m);
@@ -717,7 +714,7 @@ int spec_from_json(struct spec *sp, struct json *root, const char *file, bool st
 	return r.failed ? -1 : 0;
 }
 
-int spec_load(struct spec *sp, const char *path, bool state)
+int spec_load(struct spec *sp, const char *path)
 {
 	char errbuf[256], *text;
 	struct json *root;
@@ -744,7 +741,7 @@ int spec_load(struct spec *sp, const char *path, bool state)
 	free(text);
 	if (!root)
 		return err("%s: %s", path, errbuf);
-	ret = spec_from_json(sp, root, path, state);
+	ret = spec_from_json(sp, root, path);
 	json_free(root);
 	return ret;
 }

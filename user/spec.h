@@ -48,9 +48,12 @@ struct spec {
 
 /* The defaults: one vaddr context, no targets or schemes, damo's intervals. */
 void spec_init(struct spec *sp);
-/* Reads a spec from a JSON file; errors name the file, the line and the key. */
-int spec_load(struct spec *sp, const char *path, bool state);
-int spec_from_json(struct spec *sp, struct json *root, const char *file, bool state);
+/*
+ * Reads a spec from a JSON file ("-": standard input), the loader's bookkeeping included when
+ * present; errors name the file, the line and the key.
+ */
+int spec_load(struct spec *sp, const char *path);
+int spec_from_json(struct spec *sp, struct json *root, const char *file);
 /* Prints the spec; with state, the loader's bookkeeping too (owners, stats bases). */
 void spec_print(FILE *f, const struct spec *sp, bool state);
 int spec_save(const struct spec *sp, const char *path);
