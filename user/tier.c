@@ -28,8 +28,8 @@ static const char doc[] =
 "           fifth of aggr/sample) and young again when applied; its quota grows\n"
 "           while the fast node is less used than --fast-used (goal\n"
 "           node_mem_used_bp): promotion fills the fast node up to that mark;\n"
-"  demote:  migrate_cold to --slow of fast-node pages not accessed for\n"
-"           --min-age and not young when applied, in address order (by age,\n"
+"  demote:  migrate_cold to --slow of fast-node pages (nearly) not accessed\n"
+"           for --min-age and not young when applied, in address order (by age,\n"
 "           free memory would rank coldest and take every quota); its quota\n"
 "           grows while the fast node has less free memory than --fast-free\n"
 "           (goal node_mem_free_bp): demotion makes just that room.\n"
@@ -206,7 +206,13 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	};
 	*dem = (struct damon_scheme_cfg){
 		.action = "migrate_cold",
-		.pattern = { 4096, UINT64_MAX, 0, 0, a.min_age_us / sp->ctx.aggr_us, UINT32_MAX },
+		/*
+		 * Physical regions mix pages: a region holding cold pages among a few hot ones
+		 * rarely reads 0 accesses.  Take regions accessed in at most a twentieth of the
+		 * samples; the young filter keeps their hot pages where they are.
+		 */
+		.pattern = { 4096, UINT64_MAX, 0, max / 20, a.min_age_us / sp->ctx.aggr_us,
+			     UINT32_MAX },
 		.quota_sz = a.c.quota_sz, .quota_reset_ms = a.c.quota_reset_ms,
 		/*
 		 * No weights: regions in address order, each quota resuming where the last one

@@ -7,7 +7,7 @@ MADV_NOHUGEPAGE): faults map 4 KiB pages and khugepaged leaves them alone, so an
 there (smaps) is the session's doing.
 1. --min-access auto: a warm 16 MiB range (passes 15 ms of every 50 ms: DAMON read it at 5 to 9
    of 20 in the guest, well apart from both 0 and aggr/sample) and a cold one; the reported threshold starts at max_access and moves
-   down until collapses happen, never below --floor; the warm range ends >= 90 % huge, the
+   down until collapses happen, never below --floor; the warm range ends >= 7/8 huge, the
    cold one not at all.
 2. A fixed --min-access over two processes, each with a hot and a cold 16 MiB range.
 """
@@ -20,7 +20,10 @@ from dbtest import *  # noqa: E402,F403
 SZ_KB = 16 * 1024
 WAIT = 250 if SLOW else 100
 FLOOR = 1
-WANT = 0.9
+# 7 of the 8 blocks of 2 MiB: MADV_COLLAPSE only collapses aligned blocks wholly inside the range
+# DAMOS gives it, and a block split between two DAMON regions can stay so for long (seen once in
+# five runs: 14336 of 16384 kB after 100 s; docs/schemes.md).
+WANT = 0.875
 
 
 def huge(w, i):

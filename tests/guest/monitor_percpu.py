@@ -17,7 +17,9 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=60) as w:
             continue
         hot = hot_in_all(snaps, mine["start"], mine["end"])
         leak = hot_in_any(snaps, other["start"], other["end"])
-        c = hot_in_any(snaps, cold["start"], cold["end"])
+        # The cold region in the last snapshot: early ones can still have a region over the
+        # cold and a hot range (seen once on a loaded machine: 1.8 of 20).
+        c = snap_rate((with_regions(snaps) or [snaps[-1]])[-1], cold["start"], cold["end"])
         log("  --cpus %d: own region %.1f, other CPU's region %.1f, cold %.1f (of %d)" %
             (cpu, hot, leak, c, snaps[-1]["max_nr_accesses"]))
         check(hot >= HOT, "--cpus %d: the CPU-%d region is hot" % (cpu, cpu))

@@ -148,7 +148,8 @@ def session(extra, what):
     n = {x["nid"]: x for x in last["nodes"]}
     if check(FAST in n, "%s: node %d reported" % (what, FAST)):
         free_bp = m0["MemFree"] * 10000 // m0["MemTotal"]
-        check(abs(n[FAST]["free_bp"] - free_bp) <= 200 and
+        # up to a second apart, while pages still move (64 MiB of the 1 GiB node is 640 bp)
+        check(abs(n[FAST]["free_bp"] - free_bp) <= 500 and
               abs(n[FAST]["used_bp"] + n[FAST]["free_bp"] - 10000) <= 2,
               "%s: node %d free_bp %d, used_bp %d (node meminfo: free %d bp)" %
               (what, FAST, n[FAST]["free_bp"], n[FAST]["used_bp"], free_bp))
