@@ -40,45 +40,42 @@ static bool exists_at(const char *dir, const char *rel)
 	return exists(path);
 }
 
-/* Writes a value to dir/rel; the error names the file and the value. */
-static int put(const char *dir, const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int put(const char *dir, const char *rel, const char *fmt, ...)
-{
-	char path[640], val[512];
-	int tries;
-	va_list ap;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	/*
-	 * DAMON sysfs stores take damon_sysfs_lock with mutex_trylock() and answer EBUSY when
-	 * it is held, which a running kdamond does briefly every sampling interval: retry.
-	 */
-	for (tries = 0; write_file(path, "%s", val); tries++) {
-		if (errno != EBUSY || tries == 100)
-			return err("writing '%s' to %s: %s", val, path, strerror(errno));
-		usleep(10000);
-	}
-	return 0;
-}
-
-static int get(const char *dir, const char *rel, char *buf, size_t len);
-
-/* The same without a message (for requests a kernel may not know). */
+/*
+ * Writes val to dir/rel; -1 with errno, and no message (for requests a kernel may not know).
+ * DAMON sysfs stores take damon_sysfs_lock with mutex_trylock() and answer EBUSY when it is
+ * held, which a running kdamond does briefly every sampling interval: retry.
+ */
 static int put_quiet(const char *dir, const char *rel, const char *val)
 {
 	char path[640];
 	int tries;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	for (tries = 0; write_file(path, "%s", val); tries++)
+	for (tries = 0; write_file(path, "%s", val); tries++) {
 		if (errno != EBUSY || tries == 100)
 			return -1;
+		usleep(10000);
+	}
 	return 0;
 }
+
+/* Writes a value to dir/rel; the error names the file and the value. */
+static int put(const char *dir, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int put(const char *dir, const char *rel, const char *fmt, ...)
+{
+	char val[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (put_quiet(dir, rel, val))
+		return err("writing '%s' to %s/%s: %s", val, dir, rel, strerror(errno));
+	return 0;
+}
+
+static int get(const char *dir, const char *rel, char *buf, size_t len);
 
 /*
  * Writes a count file (nr_targets, nr_schemes, nr_filters...) only when it changes: every
