@@ -113,9 +113,7 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	*out = a.c;
 	if (a.c.add || a.c.remove)
 		return 0;
-	spec_init(sp);
 	scheme_args_apply(&a.c, sp, o);
-	strcpy(sp->policy.command, "reclaim");
 	sp->policy.skip_unmapped = true;
 	sp->policy.quota_sz = a.c.quota_sz;
 	sp->policy.min_age_us = a.min_age_us;

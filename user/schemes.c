@@ -242,6 +242,8 @@ void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_
 {
 	int i, t;
 
+	spec_init(sp);
+	snprintf(sp->policy.command, sizeof(sp->policy.command), "%s", a->cmd);
 	sp->ctx.sample_us = a->sample_us;
 	sp->ctx.aggr_us = a->aggr_us;
 	memcpy(sp->ctx.pids, a->pids, a->nr_pids * sizeof(*a->pids));

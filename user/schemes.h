@@ -48,7 +48,10 @@ void scheme_args_init(struct scheme_args *a, const char *cmd, uint64_t quota_sz)
 error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_state *state);
 /* Checks at ARGP_KEY_END; returns true in --add/--remove mode (nothing more to check). */
 bool scheme_args_end(struct scheme_args *a, struct argp_state *state);
-/* Intervals, targets, priorities and the session name into sp; the run options into o. */
+/*
+ * A new spec for the command: defaults, then the intervals, targets, priorities and session
+ * name of the command line; the run options into o.
+ */
 void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_opts *o);
 
 struct run_opts;

@@ -164,10 +164,8 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return 2;
 	*out = a.c;
-	spec_init(sp);
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");
-	strcpy(sp->policy.command, "tier");
 	sp->policy.drop_exited = false;
 	sp->ctx.nr_pids = 1;	/* the physical address space: its range is found at run time */
 	if (a.source) {
