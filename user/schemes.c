@@ -601,8 +601,12 @@ static bool node_used(const struct spec *sp, int nid)
 	return false;
 }
 
-/* One interval's report: per target (per-target schemes), per scheme, per node. */
-static int print_stats(struct runner *r, double t, bool json, const char *name)
+/*
+ * One interval's report: per target (per-target schemes), per scheme, per node; raw[] are the
+ * schemes' stats as the kernel counts them (damon_scheme_stats()).
+ */
+static void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
+			const char *name)
 {
 	struct damos_stats st[DAMON_MAX_SCHEMES];
 	struct spec *sp = &r->sp;
@@ -610,9 +614,8 @@ static int print_stats(struct runner *r, double t, bool json, const char *name)
 	bool any_target = false;
 	char a[32], b[32], c[32];
 
-	if (damon_scheme_stats(&r->d, st, n))
-		return -1;
 	for (i = 0; i < n; i++) {
+		st[i] = raw[i];
 		sub_stats(&st[i], &sp->base[i]);
 		any_target |= per_target(sp, i);
 	}
@@ -727,7 +730,6 @@ static int print_stats(struct runner *r, double t, bool json, const char *name)
 	if (json)
 		printf("]}\n");
 	fflush(stdout);
-	return 0;
 }
 
 /* --- collapse --min-access auto ---------------------------------------------------------- */
@@ -737,10 +739,9 @@ static int print_stats(struct runner *r, double t, bool json, const char *name)
  * whenever a settling time passes without a collapse, down to the floor; once collapses
  * happen, the threshold stays.
  */
-static int collapse_tick(struct runner *r, double now)
+static int collapse_tick(struct runner *r, const struct damos_stats *st, double now)
 {
 	struct spec *sp = &r->sp;
-	struct damos_stats st[DAMON_MAX_SCHEMES];
 	uint64_t applied = 0;
 	uint32_t cur, step = spec_max_access(sp) / 10 ? spec_max_access(sp) / 10 : 1;
 	double settle = 10.0 * sp->ctx.aggr_us / 1e6;
@@ -753,8 +754,6 @@ static int collapse_tick(struct runner *r, double now)
 		settle = 2 * sp->policy.min_age_us / 1e6;
 	if (settle < 2)
 		settle = 2;
-	if (damon_scheme_stats(&r->d, st, sp->ctx.nr_schemes))
-		return -1;
 	for (i = 0; i < sp->ctx.nr_schemes; i++)
 		if (per_target(sp, i) || sp->owner[i] == OWNER_SHARED)
 			applied += st[i].nr_applied - sp->base[i].nr_applied;
@@ -889,6 +888,7 @@ static int start_reporters(struct runner *r)
 
 int schemes_run(struct spec *sp, const struct run_opts *o)
 {
+	struct damos_stats st[DAMON_MAX_SCHEMES];
 	struct runner *r = calloc(1, sizeof(*r));
 	struct session_file sf = {};
 	struct session_lock lock;
@@ -968,8 +968,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			ret = 0;
 			goto out;
 		}
-		if (drop_exited(r, &left) || (left && refresh_ranges(r) && commit(r)) ||
-		    (left && collapse_tick(r, monotonic_s()))) {
+		if (drop_exited(r, &left) || (left && refresh_ranges(r) && commit(r))) {
 			session_unlock(&lock);
 			goto out;
 		}
@@ -978,10 +977,13 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			session_unlock(&lock);
 			continue;
 		}
-		if (print_stats(r, monotonic_s() - start, o->json, NULL)) {
+		/* One read of the stats serves the collapse threshold and the report. */
+		if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
+		    collapse_tick(r, st, monotonic_s())) {
 			session_unlock(&lock);
 			goto out;
 		}
+		print_stats(r, st, monotonic_s() - start, o->json, NULL);
 		session_unlock(&lock);
 		if (end && monotonic_s() >= end)
 			break;
@@ -1132,7 +1134,11 @@ int schemes_status(const char *name, bool json)
 		return 0;
 	}
 	if (!attach(r, name)) {
-		ret = print_stats(r, 0, json, name);
+		struct damos_stats st[DAMON_MAX_SCHEMES];
+
+		ret = damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes);
+		if (!ret)
+			print_stats(r, st, 0, json, name);
 		if (!json)
 			printf("%16s loader pid %d, spec %s\n", "", sf.owner, sf.spec);
 	}
