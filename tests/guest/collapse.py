@@ -86,11 +86,7 @@ def session(ws, args, hot, cold, what):
         check(slab_kb() - slab0 <= RUNAWAY_KB, "%s: kernel memory stays bounded: Slab %+d kB" %
               (what, slab_kb() - slab0))
         check(ld.running(), "%s: the session runs until stopped" % what)
-        rc = ld.stop()
-        objs = ld.objects()
-        err = ld.stderr()
-        if err.strip():
-            log("  stderr: " + err.strip().replace("\n", "\n  stderr: "))
+        rc, objs = ld.finish()
     check(rc == 0, "%s: SIGTERM ends the session with exit 0 (%s)" % (what, rc))
     check(nr_kdamonds() == 0, "%s: kdamond removed (nr_kdamonds %d)" % (what, nr_kdamonds()))
     check(len(objs) >= 2, "%s: %d JSON objects" % (what, len(objs)))

@@ -71,12 +71,7 @@ with Workload("p:4M,thp=none", "c:4M,thp=none", duration=600) as w:
     k.off()
 
 # paddr: the action is not supported, so it is tried but never applied
-k = Kdamond(ops="paddr", update_us=3600 * 10**6)
-wr(k.c + "/targets/nr_targets", 1)
-t = k.c + "/targets/0/regions"
-wr(t + "/nr_regions", 1)
-wr(t + "/0/start", 0)
-wr(t + "/0/end", 1 << 30)
+k = paddr_kdamond(1 << 30)
 collapse_scheme(k, 0)
 k.on()
 time.sleep(1.5)

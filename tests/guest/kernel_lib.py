@@ -104,13 +104,27 @@ def report_stat(name, per_cpu=False):
     return [int(x) for x in v.split()] if per_cpu else int(v)
 
 
-def set_regions(k, areas):
-    """Monitor exactly these areas of target 0 (ops updates must not come: long update_us)."""
+def set_ranges(k, ranges):
+    """Monitor exactly these (start, end) ranges of target 0 (ops updates must not come: long
+    update_us)."""
     t = k.c + "/targets/0/regions"
-    wr(t + "/nr_regions", len(areas))
-    for i, a in enumerate(sorted(areas, key=lambda a: a.start)):
-        wr("%s/%d/start" % (t, i), a.start)
-        wr("%s/%d/end" % (t, i), a.end)
+    wr(t + "/nr_regions", len(ranges))
+    for i, (start, end) in enumerate(sorted(ranges)):
+        wr("%s/%d/start" % (t, i), start)
+        wr("%s/%d/end" % (t, i), end)
+
+
+def set_regions(k, areas):
+    """Monitor exactly these Areas of target 0."""
+    set_ranges(k, [(a.start, a.end) for a in areas])
+
+
+def paddr_kdamond(end):
+    """A paddr kdamond (not started) over the physical range [0, end), no ops updates."""
+    k = Kdamond(ops="paddr", update_us=3600 * 10**6)
+    wr(k.c + "/targets/nr_targets", 1)
+    set_ranges(k, [(0, end)])
+    return k
 
 
 def set_sample(k, page_table, page_fault, filters=()):

@@ -43,12 +43,7 @@ GOALS = [("node_mem_used_bp", 1, 9970), ("node_mem_used_bp", 0, 5000),
          ("node_mem_used_bp", 5, 9970), ("node_mem_free_bp", -1, 30)]
 
 with Workload("c:64M,node=1", duration=600) as w:
-    k = Kdamond(ops="paddr", update_us=3600 * 10**6)
-    wr(k.c + "/targets/nr_targets", 1)
-    t = k.c + "/targets/0/regions"
-    wr(t + "/nr_regions", 1)
-    wr(t + "/0/start", 0)
-    wr(t + "/0/end", 1 << 30)
+    k = paddr_kdamond(1 << 30)
     q = k.scheme + "/quotas"
     wr(q + "/reset_interval_ms", RESET_MS)
     wr(q + "/goals/nr_goals", len(GOALS))

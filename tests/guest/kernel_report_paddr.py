@@ -23,12 +23,7 @@ with open("/proc/self/pagemap", "rb") as pm:
             frames.add((e & ((1 << 55) - 1)) * 4096)
 check(len(frames) == 512, "%d of 512 pages present with known frames" % len(frames))
 
-k = Kdamond(ops="paddr", update_us=3600 * 10**6)
-wr(k.c + "/targets/nr_targets", 1)
-t = k.c + "/targets/0/regions"
-wr(t + "/nr_regions", 1)
-wr(t + "/0/start", 0)
-wr(t + "/0/end", max(frames) + (64 << 20))
+k = paddr_kdamond(max(frames) + (64 << 20))
 set_sample(k, False, True)
 no_paddr = report_stat("no_paddr")
 with Bpf("madv_report"):

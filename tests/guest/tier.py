@@ -112,11 +112,7 @@ def session(extra, what):
                 vm1.get("pgmigrate_fail", 0) - vm0.get("pgmigrate_fail", 0)))
             check(ld.running(), "%s: the session runs until stopped" % what)
             m0 = node_meminfo(FAST)
-            rc = ld.stop()
-            objs = ld.objects()
-            err = ld.stderr()
-            if err.strip():
-                log("  stderr: " + err.strip().replace("\n", "\n  stderr: "))
+            rc, objs = ld.finish()
     check(rc == 0, "%s: SIGTERM ends the session with exit 0 (%s)" % (what, rc))
     clean = check(nr_kdamonds() == 0 and not session_files(),
                   "%s: kdamond and session removed (nr_kdamonds %d, sessions %s)" %

@@ -452,6 +452,14 @@ class Loader:
             self.rc = self.proc.wait()
         return self.rc
 
+    def finish(self):
+        """stop(), then the exit status and the JSON objects; stderr goes to the log."""
+        rc = self.stop()
+        err = self.stderr().strip()
+        if err:
+            log("  stderr: " + err.replace("\n", "\n  stderr: "))
+        return rc, self.objects()
+
     def __exit__(self, *exc):
         self.stop()
         for f in (self.out, self.err):
