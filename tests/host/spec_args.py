@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """damon-bpf args and spec files, without DAMON (runs on the host): every docs/examples/*.json
-reads back to itself; each scheme command line round-trips through 'args' and 'args run';
+is what 'args' prints for its command line in docs/examples/README.md and reads back to itself; each scheme command line round-trips through 'args' and 'args run';
 the spec holds what the options asked (intervals, patterns, quotas, goals, priorities);
 malformed files fail with the line and the key path named."""
 import glob
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,21 @@ for e in EXAMPLES:
     check(p.returncode == 0 and p.stdout == text,
           "%s: reads back to itself%s" % (os.path.basename(e),
                                           "" if p.returncode == 0 else ": " + p.stderr.strip()))
+
+# docs/examples/README.md gives the command line of each file: the loader must print it as is.
+made = {}
+for line in open(os.path.join(TOP, "docs", "examples", "README.md")):
+    words = shlex.split(line) if line.startswith("damon-bpf args ") else []
+    if len(words) > 4 and words[-2] == ">":
+        made[words[-1]] = words[2:-2]
+check(sorted(made) == sorted(os.path.basename(e) for e in EXAMPLES),
+      "docs/examples/README.md gives a command line for each file: %s" % sorted(made))
+for name, line in sorted(made.items()):
+    path = os.path.join(TOP, "docs", "examples", name)
+    p = args(*line)
+    check(p.returncode == 0 and os.path.exists(path) and p.stdout == open(path).read(),
+          "%s is what 'args %s' prints%s" % (name, " ".join(line),
+                                             "" if p.returncode == 0 else ": " + p.stderr.strip()))
 
 # Command lines -> spec -> the same spec.
 LINES = [
