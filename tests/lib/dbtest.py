@@ -488,46 +488,6 @@ def madv_collapse(pid, start, end):
         os.close(fd)
 
 
-class NodeHog:
-    """Takes some of a node's memory with pages DAMON cannot move: a BPF array map created
-    with BPF_F_NUMA_NODE (vmalloc'ed kernel pages, never on an LRU list, so paddr schemes skip
-    them). The node's free memory drops as under a real load, without the test having to keep
-    that load hot. take() allocates; leaving the context frees the map and waits until the
-    node has the memory back (the kernel frees a map's pages from a work item)."""
-
-    def __init__(self, nid):
-        self.nid, self.kb, self.fd = nid, 0, -1
-
-    def __enter__(self):
-        return self
-
-    def take(self, kb):
-        import ctypes
-        import ctypes.util
-        import struct
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.syscall.restype = ctypes.c_long
-        # union bpf_attr for BPF_MAP_CREATE: map_type (BPF_MAP_TYPE_ARRAY = 2), key_size,
-        # value_size, max_entries, map_flags (BPF_F_NUMA_NODE = 1 << 2), inner_map_fd,
-        # numa_node, map_name[16]; bpf(2) is syscall 321 on x86-64
-        attr = ctypes.create_string_buffer(
-            struct.pack("=7I16s", 2, 4, 4096, max(1, kb // 4), 1 << 2, 0, self.nid,
-                        b"dbtest_hog"), 128)
-        self.free0 = node_meminfo(self.nid)["MemFree"]
-        self.fd = libc.syscall(ctypes.c_long(321), ctypes.c_int(0), attr, ctypes.c_uint(128))
-        if self.fd < 0:
-            raise OSError(ctypes.get_errno(), "bpf(BPF_MAP_CREATE) of %d kB on node %d" %
-                          (kb, self.nid))
-        self.kb = kb
-
-    def __exit__(self, *exc):
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-            wait_for(lambda: node_meminfo(self.nid)["MemFree"] >= self.free0 - 32768, 30)
-
-
 def damos_supported(action=None, goal_metric=None):
     """Whether this kernel's DAMON sysfs takes a DAMOS action name (e.g. "collapse") and/or a
     quota goal metric (e.g. "node_mem_used_bp"), tried on a scratch kdamond that is removed
