@@ -446,6 +446,59 @@ static void retire(struct spec *sp, int i)
 }
 
 /*
+ * The spec side of removing the targets gone[] marks, in two steps around the kernel's
+ * commit.  forget_schemes(): the gone targets' own schemes are retired in place (running:
+ * the kernel's schemes keep their positions) or deleted (nothing runs yet), and the other
+ * schemes' target filters are renumbered for the list without the gone ones.
+ */
+static void forget_schemes(struct runner *r, const bool *gone, bool delete)
+{
+	struct spec *sp = &r->sp;
+	int i, t, k, newidx[DAMON_MAX_TARGETS];
+
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++)
+		newidx[t] = gone[t] ? -1 : k++;
+	for (i = 0, k = 0; i < sp->ctx.nr_schemes; i++) {
+		struct damos_filter_cfg *f = target_filter(sp, i);
+
+		t = per_target(sp, i) ? spec_target_index(sp, sp->owner[i]) : -1;
+		if (t >= 0 && gone[t]) {
+			if (delete)
+				continue;
+			retire(sp, i);
+		} else if (f && f->target_idx < sp->ctx.nr_pids) {
+			/* a spec's own filter on a gone target now names no target */
+			f->target_idx = newidx[f->target_idx] >= 0 ? newidx[f->target_idx] :
+				       RETIRED_IDX;
+		}
+		if (k != i) {
+			sp->ctx.schemes[k] = sp->ctx.schemes[i];
+			sp->owner[k] = sp->owner[i];
+		}
+		k++;
+	}
+	sp->ctx.nr_schemes = k;
+}
+
+/* forget_targets(): the target list (pids, priorities, ranges) without the gone ones. */
+static void forget_targets(struct runner *r, const bool *gone)
+{
+	struct spec *sp = &r->sp;
+	int t, k;
+
+	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
+		if (gone[t])
+			continue;
+		sp->ctx.pids[k] = sp->ctx.pids[t];
+		sp->prio[k] = sp->prio[t];
+		r->ranges[k] = r->ranges[t];
+		k++;
+	}
+	sp->ctx.nr_pids = k;
+	schemes_derive(sp);
+}
+
+/*
  * Removes the targets gone[] marks, in one commit (with obsolete_target where the kernel has
  * it), retiring their schemes and renumbering the others' target filters.
  */
@@ -453,22 +506,8 @@ static int remove_targets(struct runner *r, const bool *gone)
 {
 	struct spec *sp = &r->sp;
 	bool obsolete = damon_has_obsolete(&r->d);
-	int i, t, k, newidx[DAMON_MAX_TARGETS];
 
-	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++)
-		newidx[t] = gone[t] ? -1 : k++;
-	for (i = 0; i < sp->ctx.nr_schemes; i++) {
-		struct damos_filter_cfg *f;
-
-		if (!per_target(sp, i))
-			continue;
-		t = spec_target_index(sp, sp->owner[i]);
-		f = target_filter(sp, i);
-		if (t >= 0 && gone[t])
-			retire(sp, i);
-		else if (t >= 0 && f)
-			f->target_idx = newidx[t];
-	}
+	forget_schemes(r, gone, false);
 	/* The kernel drops the obsolete targets; then the list is compacted here. */
 	if (obsolete) {
 		struct damon_ctx_cfg c;
@@ -481,17 +520,8 @@ static int remove_targets(struct runner *r, const bool *gone)
 			info("damon-bpf: obsolete commit of %d target(s): kdamond %s", c.nr_pids,
 			     damon_running(&r->d) ? "running" : "stopped");
 	}
-	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
-		if (gone[t])
-			continue;
-		sp->ctx.pids[k] = sp->ctx.pids[t];
-		sp->prio[k] = sp->prio[t];
-		r->ranges[k] = r->ranges[t];
-		k++;
-	}
-	sp->ctx.nr_pids = k;
+	forget_targets(r, gone);
 	memset(sp->ctx.obsolete, 0, sizeof(sp->ctx.obsolete));
-	schemes_derive(sp);
 	/*
 	 * Without obsolete_target the kernel keeps targets by position: the ones after a removed
 	 * target take over their predecessors' regions until the next regions update.
@@ -784,7 +814,7 @@ static int check_targets(struct runner *r)
 {
 	struct spec *sp = &r->sp;
 	bool gone[DAMON_MAX_TARGETS] = {};
-	int t, i, k, nr_gone = 0, newidx[DAMON_MAX_TARGETS];
+	int t, nr_gone = 0;
 
 	if (!strcmp(sp->ctx.ops, "paddr"))
 		return 0;
@@ -807,28 +837,8 @@ static int check_targets(struct runner *r)
 	if (!nr_gone)
 		return 0;
 	/* Nothing runs yet: remove them and their schemes outright. */
-	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++)
-		newidx[t] = gone[t] ? -1 : k++;
-	for (i = 0, k = 0; i < sp->ctx.nr_schemes; i++) {
-		struct damos_filter_cfg *f = target_filter(sp, i);
-
-		if (per_target(sp, i) && gone[spec_target_index(sp, sp->owner[i])])
-			continue;
-		if (f && f->target_idx < sp->ctx.nr_pids)
-			f->target_idx = newidx[f->target_idx] >= 0 ? newidx[f->target_idx] : f->target_idx;
-		sp->ctx.schemes[k] = sp->ctx.schemes[i];
-		sp->owner[k] = sp->owner[i];
-		k++;
-	}
-	sp->ctx.nr_schemes = k;
-	for (t = 0, k = 0; t < sp->ctx.nr_pids; t++) {
-		if (gone[t])
-			continue;
-		sp->ctx.pids[k] = sp->ctx.pids[t];
-		sp->prio[k++] = sp->prio[t];
-	}
-	sp->ctx.nr_pids = k;
-	schemes_derive(sp);
+	forget_schemes(r, gone, true);
+	forget_targets(r, gone);
 	return 0;
 }
 
