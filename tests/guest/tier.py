@@ -24,7 +24,9 @@ leave, the cold set's last regions read hot, and one run stalled at 73.9 % for 2
 --min-age to keep demotion back until promotion is done does not work with address-order
 demotion: DAMOS resets the age of every region it applies an action to, free memory included,
 and merging averages those ages into the cold set's, so at 20 s nothing old enough remained
-(0 % in 200 s). The ramp logged per session shows the tuning.
+(0 % in 200 s). The ramp logged per session shows the tuning. The time to 80 % varies a
+lot: 19-34 s in most runs here, once 94 s with --source fault (the walk passed the node twelve
+times), and a slower machine stretches all of it.
 """
 import os
 import sys
@@ -34,7 +36,7 @@ from dbtest import *  # noqa: E402,F403
 
 FAST, SLOW_NODE = 0, 1
 HOT_KB, COLD_KB = 32 * 1024, 64 * 1024
-WAIT = 300 if SLOW else 200
+WAIT = 400 if SLOW else 300
 WANT = 0.8
 FAST_FREE = "99%"
 
