@@ -338,6 +338,21 @@ def node_pages(pid, start, end):
     return out
 
 
+def phys_pieces(pid, start, end):
+    """How many physically contiguous pieces the present pages of [start, end) are in
+    (/proc/PID/pagemap, root only)."""
+    import struct
+    pfns = []
+    with open("/proc/%d/pagemap" % pid, "rb") as f:
+        f.seek(start // 4096 * 8)
+        data = f.read((end - start) // 4096 * 8)
+    for (v,) in struct.iter_unpack("Q", data):
+        if v >> 63:
+            pfns.append(v & ((1 << 55) - 1))
+    pfns.sort()
+    return sum(1 for i, p in enumerate(pfns) if i == 0 or pfns[i - 1] + 1 != p)
+
+
 def node_share(pid, start, end, nid):
     """The share (0..1) of pid's resident pages in [start, end) that are on node nid, and the
     resident page count."""
