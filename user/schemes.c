@@ -973,8 +973,11 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			goto out;
 		}
 		if (!damon_running(&r->d)) {
-			info("damon-bpf: the kdamond stopped: all targets exited");
 			session_unlock(&lock);
+			/* A paddr kdamond has no target to lose: someone turned it off, or it failed. */
+			if (!strcmp(r->sp.ctx.ops, "paddr"))
+				goto out_stopped;
+			info("damon-bpf: the kdamond stopped: all targets exited");
 			ret = 0;
 			goto out;
 		}
@@ -999,6 +1002,10 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			break;
 	}
 	ret = 0;
+	goto out;
+out_stopped:
+	err("the kdamond stopped while the session ran: turned off from outside, or it failed "
+	    "(see dmesg)");
 out:
 	if (r->rep_on)
 		reporter_stop(&r->rep);

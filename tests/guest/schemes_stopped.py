@@ -1,0 +1,29 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""A scheme session whose kdamond is turned off from outside (another tool writing 'off' to
+its state file) ends with an error that says so, and leaves nothing behind. A paddr session
+(tier) has no targets that could have exited, so this is never a normal end for it."""
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+if not has_command("tier") or damos_supported(action="migrate_hot",
+                                              goal_metric="node_mem_used_bp") is False:
+    skip("no tier command or no node_mem goals in this kernel")
+if not {0, 1} <= set(nodes("has_memory")):
+    skip("the test needs memory on nodes 0 and 1")
+with Loader("tier", "--fast", 0, "--slow", 1, "--duration", "120s", "--json") as ld:
+    started = wait_for(lambda: ld.objects() or not ld.running(), 60)
+    check(started and ld.running() and nr_kdamonds() == 1, "the session runs (one kdamond)")
+    wr(DAMON + "/kdamonds/0/state", "off")
+    ended = wait_for(lambda: not ld.running(), 30)
+    rc = ld.stop()
+    err = ld.stderr().strip()
+    log("  stderr: " + err.replace("\n", "\n  stderr: "))
+    check(ended and rc == 1, "the loader ends with exit 1 (%s)" % rc)
+    check("stopped while the session ran" in err and "all targets exited" not in err,
+          "its message says the kdamond was stopped, not that targets exited")
+check(nr_kdamonds() == 0 and not session_files(),
+      "nothing left behind (nr_kdamonds %d, sessions %s)" % (nr_kdamonds(), session_files()))
+done()
