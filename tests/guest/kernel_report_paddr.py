@@ -4,7 +4,6 @@
 address are resolved to physical ones by the kdamond, and land in the regions holding the
 reported pages' frames; regions without any such frame stay cold."""
 import os
-import struct
 import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
@@ -14,13 +13,7 @@ if not have_kernel_reports():
 W = Area(2 << 20)
 for off in range(0, W.end - W.start, 4096):
     W.m[off] = 1
-frames = set()
-with open("/proc/self/pagemap", "rb") as pm:
-    for va in range(W.start, W.end, 4096):
-        pm.seek(va // 4096 * 8)
-        e = struct.unpack("<Q", pm.read(8))[0]
-        if e >> 63:
-            frames.add((e & ((1 << 55) - 1)) * 4096)
+frames = set(pfn * 4096 for pfn in phys_frames(os.getpid(), W.start, W.end))
 check(len(frames) == 512, "%d of 512 pages present with known frames" % len(frames))
 
 k = paddr_kdamond(max(frames) + (64 << 20))

@@ -8,7 +8,6 @@ others' indexes follow the shortened list. Then a target exits mid-session: the 
 live, on the kernel's sysfs files."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))

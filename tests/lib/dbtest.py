@@ -338,18 +338,19 @@ def node_pages(pid, start, end):
     return out
 
 
-def phys_pieces(pid, start, end):
-    """How many physically contiguous pieces the present pages of [start, end) are in
-    (/proc/PID/pagemap, root only)."""
+def phys_frames(pid, start, end):
+    """The page frame numbers of the present pages of [start, end), in address order
+    (/proc/PID/pagemap; root only, or the frames read as 0)."""
     import struct
-    pfns = []
     with open("/proc/%d/pagemap" % pid, "rb") as f:
         f.seek(start // 4096 * 8)
         data = f.read((end - start) // 4096 * 8)
-    for (v,) in struct.iter_unpack("Q", data):
-        if v >> 63:
-            pfns.append(v & ((1 << 55) - 1))
-    pfns.sort()
+    return [v & ((1 << 55) - 1) for (v,) in struct.iter_unpack("<Q", data) if v >> 63]
+
+
+def phys_pieces(pid, start, end):
+    """How many physically contiguous pieces the present pages of [start, end) are in."""
+    pfns = sorted(phys_frames(pid, start, end))
     return sum(1 for i, p in enumerate(pfns) if i == 0 or pfns[i - 1] + 1 != p)
 
 
