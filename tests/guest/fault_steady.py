@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+# dbtest-timeout: 600
+"""Schemes on steady workloads (threads that never leave their CPU: no address-space switches,
+no faults of their own), which page-table sampling cannot see under TCG and DAMON's page fault
+primitive can, in the virtual and the physical address space:
+  - tier --source fault: a 32 MiB set on the slow node 1 that a thread reads in a loop is
+    promoted to node 0 (numa_maps);
+  - tier --source fault --write-hot: a written set is promoted, a read-only one is not;
+  - reclaim on the page_fault primitive alone (a spec, no BPF program): the cold set is paged
+    out and the hot set, read in a loop, is not swapped back in (pswpin)."""
+import json
+import os
+import sys
+import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+WAIT = 300 if SLOW else 150
+WANT = 0.8
+
+
+def promoted(w, r):
+    return node_share(w.pid, r["start"], r["end"], 0)[0]
+
+
+def tier(name, extra, regions, hot, cold):
+    with Workload(*regions, duration=WAIT + 60, ticker=0) as w:
+        sets = w.regions
+        for r in sets:
+            check(node_share(w.pid, r["start"], r["end"], 1)[0] == 1.0,
+                  "%s: set at %x starts on node 1" % (name, r["start"]))
+        t0 = time.time()
+        with Loader("tier", "--fast", 0, "--slow", 1, "--source", "fault", *extra,
+                    "--duration", "%ds" % WAIT, "--json") as ld:
+            ok = wait_for(lambda: not ld.running() or
+                          all(promoted(w, sets[i]) >= WANT for i in hot), WAIT, step=2)
+            took = time.time() - t0
+            shares = [round(promoted(w, r), 3) for r in sets]
+            log("  %s: node 0 shares %s after %.0f s" % (name, shares, took))
+            check(ld.running(), "%s: the session still runs" % name)
+            check(ok and all(promoted(w, sets[i]) >= WANT for i in hot),
+                  "%s: hot set(s) %s promoted to >= %d %% (%s)" % (name, hot, WANT * 100, shares))
+            for i in cold:
+                check(promoted(w, sets[i]) < 0.2, "%s: set %d not promoted (%.3f)" % (
+                    name, i, promoted(w, sets[i])))
+            rc, _ = ld.finish()
+            check(rc == 0, "%s: exit 0 on SIGTERM (%s)" % (name, rc))
+        check(nr_kdamonds() == 0, "%s: nothing left behind" % name)
+
+
+def reclaim():
+    with Workload("p:16M@0", "c:16M", duration=WAIT + 60, ticker=0) as w:
+        hot, cold = w.regions
+        spec = json.loads(run([LOADER, "args", "reclaim", "--pid", str(w.pid), "--min-age", "2s",
+                               "--quota", "1GiB/s"]).stdout)
+        ctx = spec["kdamonds"][0]["contexts"][0]
+        ctx["sample_control"]["primitives"] = {"page_table": False, "page_fault": True}
+        path = "/tmp/reclaim-fault.json"
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        v0 = vmstat()
+        with Loader("run", path, "--json") as ld:
+            out = wait_for(lambda: not ld.running() or
+                           (smaps_kb(w.pid, cold["start"], "Swap") or 0) >= 0.9 * 16384,
+                           WAIT, step=2)
+            mid = vmstat()
+            time.sleep(10)   # the hot set keeps being read: none of it may come back in
+            v1 = vmstat()
+            cold_kb = smaps_kb(w.pid, cold["start"], "Swap") or 0
+            hot_kb = smaps_kb(w.pid, hot["start"], "Swap") or 0
+            log("  reclaim: cold %d kB swapped, hot %d kB; pswpout +%d, pswpin +%d (+%d in "
+                "the last 10 s)" % (cold_kb, hot_kb, v1["pswpout"] - v0["pswpout"],
+                                    v1["pswpin"] - v0["pswpin"], v1["pswpin"] - mid["pswpin"]))
+            check(ld.running(), "reclaim: the session still runs")
+            check(out and cold_kb >= 0.9 * 16384, "reclaim: cold set paged out (%d kB)" % cold_kb)
+            check(hot_kb == 0, "reclaim: hot set not in swap (%d kB)" % hot_kb)
+            check(v1["pswpin"] - v0["pswpin"] <= 64,
+                  "reclaim: the hot set was not swapped back in (pswpin +%d pages)" % (
+                      v1["pswpin"] - v0["pswpin"]))
+            rc, _ = ld.finish()
+            check(rc == 0, "reclaim: exit 0 on SIGTERM (%s)" % rc)
+        check(nr_kdamonds() == 0, "reclaim: nothing left behind")
+
+
+tier("tier", [], ["p:32M@0,node=1"], hot=[0], cold=[])
+tier("write-hot", ["--write-hot"], ["w:16M@0,node=1", "p:16M@1,node=1"], hot=[0], cold=[1])
+reclaim()
+done()
