@@ -60,14 +60,12 @@ def commit_fails(k):
     return 0
 
 
-if not os.path.exists(DAMON + "/kdamonds/nr_kdamonds"):
-    skip("no DAMON sysfs")
+need(os.path.exists(DAMON + "/kdamonds/nr_kdamonds"), "DAMON sysfs: %s" % DAMON)
 ws = [workload(i) for i in range(3)]
 try:
     k = Kdamond(pids=[w.pid for w in ws], update_us=3600 * 10**6)
     t1 = k.c + "/targets/1/obsolete_target"
-    if not os.path.exists(t1):
-        skip("no obsolete_target file in this kernel")
+    need(os.path.exists(t1), "the obsolete_target file: %s" % t1)
     check(rd(t1) == "N", "obsolete_target defaults to N")
     check(oct(os.stat(t1).st_mode & 0o777) == "0o600", "obsolete_target is 0600")
     check(write_fails(t1, "maybe"), "obsolete_target refuses 'maybe'")

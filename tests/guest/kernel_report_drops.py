@@ -9,8 +9,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
 
-if not have_kernel_reports():
-    skip("no DAMON access reports in this kernel")
+need(have_kernel_reports(), "DAMON access reports: %s" % REPORTS)
 W, R = Area(1 << 20), Area(1 << 20)
 ring = report_stat("ring_size")
 log("  ring_size %d" % ring)

@@ -52,8 +52,7 @@ def stop(p):
 f = free_permil()
 wm = (min(1000, f + 30), min(1000, f + 30), max(0, f - 170))
 log("  free memory %d permil; --wmarks %d,%d,%d" % ((f,) + wm))
-if f < 300:
-    skip("the guest has only %d permil of memory free" % f)
+need(f >= 300, "at least 300 permil of the guest's memory free, has %d" % f)
 
 with Workload("p:4M@0", "c:32M", duration=300) as l1, \
      Workload("p:4M@1", "c:32M", duration=300) as h1, \
