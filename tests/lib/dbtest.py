@@ -188,8 +188,9 @@ def monitor(args, duration=None, interval="1s"):
     p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
             [str(a) for a in args], timeout=240)
     snaps = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    log("  monitor %s: regions per snapshot %s" % (" ".join(str(a) for a in args),
-                                                   [len(s["regions"]) for s in snaps]))
+    log("  monitor %s: regions per snapshot %s, %d of %d snapshot(s) empty" % (
+        " ".join(str(a) for a in args), [len(s["regions"]) for s in snaps],
+        empty_snapshots(snaps), len(snaps)))
     return snaps, p.stderr
 
 
@@ -210,35 +211,77 @@ def snap_events(snap, start, end):
     return out
 
 
-def with_regions(snaps):
-    """The snapshots that have regions.  Now and then DAMON's update_schemes_tried_regions
+def empty_snapshots(snaps):
+    """How many snapshots have no regions.  Now and then DAMON's update_schemes_tried_regions
     returns none for a running kdamond (an open issue, see the docs): such a snapshot is
     missing data, not a cold one."""
+    return sum(1 for s in snaps if not s["regions"])
+
+
+def with_regions(snaps):
+    """The snapshots that have regions (see empty_snapshots())."""
     return [s for s in snaps if s["regions"]]
+
+
+def enough_data(snaps, need_, start, end):
+    """Whether at least need_ snapshots have regions; a failed check when not: a check with no
+    data to decide on must not pass."""
+    good = len(with_regions(snaps))
+    if good >= need_:
+        return True
+    return check(False, "data for [%#x, %#x): %d of %d snapshot(s) have regions (%d empty), "
+                 "%d needed" % (start, end, good, len(snaps), len(snaps) - good, need_))
 
 
 def hot_in_all(snaps, start, end):
     """Lowest rate over [start, end) in the snapshots with regions, the first (warm-up) left
-    out when three or more remain; 0 when fewer than two have regions."""
+    out when three or more remain.  Fewer than two snapshots with regions fail a check (and
+    give 0)."""
+    if not enough_data(snaps, 2, start, end):
+        return 0
     good = with_regions(snaps)
     if len(good) >= 3:
         good = good[1:]
-    return min(snap_rate(s, start, end) for s in good) if len(good) >= 2 else 0
+    return min(snap_rate(s, start, end) for s in good)
 
 
 def hot_in_any(snaps, start, end):
-    return max([snap_rate(s, start, end) for s in with_regions(snaps)] or [0])
+    """Highest rate over [start, end) in the snapshots with regions; none fails a check (and
+    gives 0)."""
+    if not enough_data(snaps, 1, start, end):
+        return 0
+    return max(snap_rate(s, start, end) for s in with_regions(snaps))
+
+
+def last_with_regions(snaps):
+    """The last snapshot that has regions; none fails a check (and gives one without regions,
+    whose rates read 0)."""
+    good = with_regions(snaps)
+    if good:
+        return good[-1]
+    check(False, "a snapshot with regions: none of %d has any" % len(snaps))
+    return {"regions": []}
 
 
 REPORTER_PROGS = ("fault_btf", "fault_raw", "on_sample")
 
 
 def reporter_progs():
-    """How many reporter programs are loaded (a program stays loaded while a link holds it)."""
-    p = run(["bpftool", "-j", "prog", "show"], check_rc=False)
+    """How many reporter programs are loaded (a program stays loaded while a link holds it).
+    A bpftool that fails or prints no JSON list fails a check (and gives -1): "no program
+    left" must not pass on a broken bpftool."""
     try:
-        progs = json.loads(p.stdout or "[]")
+        p = run(["bpftool", "-j", "prog", "show"], check_rc=False)
+    except OSError as e:
+        check(False, "bpftool prog show: %s" % e)
+        return -1
+    try:
+        progs = json.loads(p.stdout)
     except ValueError:
+        progs = None
+    if p.returncode != 0 or not isinstance(progs, list):
+        check(False, "bpftool -j prog show: exit %d, %s" %
+              (p.returncode, (p.stderr.strip() or p.stdout.strip() or "no output")[:200]))
         return -1
     return sum(1 for pr in progs if pr.get("name") in REPORTER_PROGS)
 
