@@ -35,6 +35,7 @@ def check(cond, what):
 
 
 def done():
+    _remove_own_kdamonds()
     log("%s: %d check(s) failed" % (os.path.basename(sys.argv[0]), failures) if failures
         else "%s: all checks passed" % os.path.basename(sys.argv[0]))
     sys.exit(1 if failures else 0)
@@ -110,12 +111,36 @@ def rd(path):
         return f.read().strip()
 
 
+_own_kdamonds = []
+
+
+def _remove_own_kdamonds():
+    """done() removes the kdamonds the test set up itself (Kdamond): the guest runner fails a
+    test that leaves a kdamond behind, and what a test made is its own to remove."""
+    if not _own_kdamonds:
+        return
+    for k in _own_kdamonds:
+        try:
+            if os.path.isdir(k.k):
+                k.off()
+        except OSError as e:
+            log("  cleanup: %s off: %s" % (k.k, e))
+    try:
+        if nr_kdamonds():
+            wr(DAMON + "/kdamonds/nr_kdamonds", 0)
+    except OSError as e:
+        check(False, "cleanup: nr_kdamonds 0: %s" % e)
+    del _own_kdamonds[:]
+
+
 class Kdamond:
-    """One kdamond with one context, set up through DAMON sysfs as damo would."""
+    """One kdamond with one context, set up through DAMON sysfs as damo would; done() removes
+    it again."""
 
     def __init__(self, ops="vaddr", pids=(), sample_us=5000, aggr_us=100000, update_us=1000000,
                  min_nr_regions=10, max_nr_regions=1000):
         wr(DAMON + "/kdamonds/nr_kdamonds", 1)
+        _own_kdamonds.append(self)
         self.k = DAMON + "/kdamonds/0"
         wr(self.k + "/contexts/nr_contexts", 1)
         self.c = self.k + "/contexts/0"
