@@ -12,6 +12,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 from dbtest import *  # noqa: E402,F403
 
 COLD_KB = 32 * 1024
+# Upper bounds of the waits for evidence (swap-out seen in smaps): the debug kernel is slower.
+LIMIT = 180 if SLOW else 60
 
 
 def meminfo(field):
@@ -61,14 +63,14 @@ with Workload("p:4M@0", "c:32M", duration=300) as l1, \
     # Without priorities: both pairs' cold sets go.
     r = session("flat", [l1.pid, h1.pid], [], wm)
     t0 = time.time()
-    wait_for(lambda: swapped(l1) >= 0.9 * COLD_KB and swapped(h1) >= 0.9 * COLD_KB, 60)
+    wait_for(lambda: swapped(l1) >= 0.9 * COLD_KB and swapped(h1) >= 0.9 * COLD_KB, LIMIT)
     flat = (swapped(l1), swapped(h1), time.time() - t0)
     stop(r)
 
     # With priorities: only the low-priority process gives memory at this free level.
     r = session("prio", [l2.pid, h2.pid], ["--priority", "%d:4" % h2.pid], wm)
     t0 = time.time()
-    wait_for(lambda: swapped(l2) >= 0.9 * COLD_KB, 60)
+    wait_for(lambda: swapped(l2) >= 0.9 * COLD_KB, LIMIT)
     t_low = time.time() - t0
     # Long enough for the high-priority set to have gone, had its scheme been on, measured on
     # this kernel: the low one's went in t_low with a min-age of 1 s (aging, then swap-out),
@@ -96,7 +98,7 @@ with Workload("p:4M@0", "c:32M", duration=300) as l1, \
     with Workload("p:%dM" % hog_mb, duration=300, ticker=0):
         log("  free memory now %d permil" % free_permil())
         t0 = time.time()
-        ok = wait_for(lambda: swapped(h2) >= 0.9 * COLD_KB, 60)
+        ok = wait_for(lambda: swapped(h2) >= 0.9 * COLD_KB, LIMIT)
         log("  high priority after the hog: %d kB swapped in %.1f s" %
             (swapped(h2), time.time() - t0))
         check(ok, "below its watermark the high-priority scheme works too (%d kB)" %
