@@ -31,8 +31,8 @@ def huge(w, i):
     return anon_huge_kb(w.pid, r["start"], r["end"])
 
 
-if thp_mode() != "madvise":
-    skip("THP mode is %s; the test needs madvise" % thp_mode())
+need(thp_mode() == "madvise", "THP mode madvise (tests/vm/run boots the guest so), is %s" %
+     thp_mode())
 # The workload and the kernel can do what the test relies on: a THP-neutral range faults in
 # 4 KiB pages, and MADV_COLLAPSE turns it into huge pages.
 with Workload("c:4M,thp=none", "c:4M,thp=off", duration=60) as w:
@@ -43,22 +43,8 @@ with Workload("c:4M,thp=none", "c:4M,thp=off", duration=60) as w:
     e = madv_collapse(w.pid, w.regions[1]["start"], w.regions[1]["end"])
     check(e != 0 and huge(w, 1) == 0, "MADV_COLLAPSE of the thp=off range refused: errno %d" % e)
 
-supported = damos_supported(action="collapse")
-log("  kernel DAMOS action 'collapse': %s" % supported)
-if not has_command("collapse"):
-    skip_unless_failed("damon-bpf has no 'collapse' command yet ('damon-bpf collapse --help' "
-                       "fails)")
-if supported is False:
-    # The loader must say so and leave nothing behind; the rest cannot run.
-    with Workload("w:4M,thp=none", duration=30) as w:
-        p = run([LOADER, "collapse", "--pid", w.pid, "--duration", "5s"], check_rc=False,
-                timeout=60)
-        log("  " + p.stderr.strip())
-        check(p.returncode != 0 and "collapse" in p.stderr,
-              "kernel without DAMOS collapse: exit %d, message names 'collapse'" % p.returncode)
-        check(nr_kdamonds() == 0, "nothing left behind: nr_kdamonds 0")
-    skip_unless_failed("this kernel has no DAMOS 'collapse' action (kernel series without the "
-                       "backport)")
+need(has_command("collapse"), "a 'collapse' command ('damon-bpf collapse --help' exits 0)")
+need(damos_supported(action="collapse") is True, "the DAMOS action 'collapse' in this kernel")
 
 
 def session(ws, args, hot, cold, what):

@@ -40,10 +40,9 @@ def collapse_scheme(k, min_nr_accesses):
     wr(s + "/access_pattern/nr_accesses/min", min_nr_accesses)
 
 
-if thp_mode() != "madvise":
-    skip("THP mode is %s; the test needs madvise" % thp_mode())
-if damos_supported(action="collapse") is False:
-    skip("no DAMOS action 'collapse' in this kernel")
+need(thp_mode() == "madvise", "THP mode madvise (tests/vm/run boots the guest so), is %s" %
+     thp_mode())
+need(damos_supported(action="collapse") is True, "the DAMOS action 'collapse' in this kernel")
 
 with Workload("p:4M,thp=none", "c:4M,thp=none", duration=600) as w:
     hot, cold = Range(w.regions[0]), Range(w.regions[1])

@@ -12,8 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
 
-if not have_kernel_reports():
-    skip("no DAMON access reports in this kernel")
+need(have_kernel_reports(), "DAMON access reports: %s" % REPORTS)
 NR_MIGRATE_PAGES = 256
 
 

@@ -190,12 +190,19 @@ class Reporter:
 
 def regions(k, tries=5):
     """k.regions(), retried while empty: on slow (debug) kernels, an update of the tried
-    regions can complete before the stat scheme was applied once."""
+    regions can complete before the stat scheme was applied once.  Empty answers are counted
+    and printed; if all are empty, a failed check (no data to decide on)."""
+    empty = 0
     for _ in range(tries):
         regs = k.regions()
         if regs:
-            return regs
+            break
+        empty += 1
         time.sleep(0.5)
+    if empty:
+        log("  tried_regions: %d of %d answer(s) empty" % (empty, empty + bool(regs)))
+    if not regs:
+        check(False, "tried_regions: regions to decide on (%d updates, all empty)" % tries)
     return regs
 
 

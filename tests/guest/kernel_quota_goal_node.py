@@ -32,10 +32,10 @@ def current_values(k, n):
     return [int(rd("%s/%d/current_value" % (g, i))) for i in range(n)]
 
 
-if damos_supported(goal_metric="node_mem_used_bp") is False:
-    skip("no quota goal metric node_mem_used_bp in this kernel")
-if not {0, 1} <= set(nodes("has_memory")):
-    skip("needs memory on nodes 0 and 1, has %s" % nodes("has_memory"))
+need(damos_supported(goal_metric="node_mem_used_bp") is True,
+     "the quota goal metric node_mem_used_bp in this kernel")
+need({0, 1} <= set(nodes("has_memory")), "memory on nodes 0 and 1 (tests/vm/run gives the guest "
+     "both), has %s" % nodes("has_memory"))
 
 # (metric, nid, target_value); the last two name no node with memory
 GOALS = [("node_mem_used_bp", 1, 9970), ("node_mem_used_bp", 0, 5000),

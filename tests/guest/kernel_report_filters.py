@@ -7,8 +7,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
 
-if not have_kernel_reports():
-    skip("no DAMON access reports in this kernel")
+need(have_kernel_reports(), "DAMON access reports: %s" % REPORTS)
 MiB = 1 << 20
 W, R, N = Area(2 * MiB), Area(2 * MiB), Area(2 * MiB)
 

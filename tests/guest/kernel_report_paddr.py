@@ -8,8 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
 
-if not have_kernel_reports():
-    skip("no DAMON access reports in this kernel")
+need(have_kernel_reports(), "DAMON access reports: %s" % REPORTS)
 W = Area(2 << 20)
 for off in range(0, W.end - W.start, 4096):
     W.m[off] = 1

@@ -19,14 +19,13 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=60) as w:
         leak = hot_in_any(snaps, other["start"], other["end"])
         # The cold region in the last snapshot: early ones can still have a region over the
         # cold and a hot range (seen once on a loaded machine: 1.8 of 20).
-        c = snap_rate((with_regions(snaps) or [snaps[-1]])[-1], cold["start"], cold["end"])
+        c = snap_rate(last_with_regions(snaps), cold["start"], cold["end"])
         log("  --cpus %d: own region %.1f, other CPU's region %.1f, cold %.1f (of %d)" %
             (cpu, hot, leak, c, snaps[-1]["max_nr_accesses"]))
         check(hot >= HOT, "--cpus %d: the CPU-%d region is hot" % (cpu, cpu))
         check(leak == 0, "--cpus %d: the other CPU's region shows no access" % cpu)
         check(c == 0, "--cpus %d: the cold region shows no access" % cpu)
-        # The last snapshot that has regions (see with_regions()).
-        ev = snap_events((with_regions(snaps) or [snaps[-1]])[-1], mine["start"], mine["end"])
+        ev = snap_events(last_with_regions(snaps), mine["start"], mine["end"])
         check(ev.get(cpu, (0, 0))[1] > 0 and ev.get(1 - cpu, (0, 0)) == (0, 0),
               "--cpus %d: reporter events only from CPU %d (%s)" % (cpu, cpu, ev))
         rep = snaps[-1]["reporter"]

@@ -8,11 +8,11 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
 
-if not has_command("tier") or damos_supported(action="migrate_hot",
-                                              goal_metric="node_mem_used_bp") is False:
-    skip("no tier command or no node_mem goals in this kernel")
-if not {0, 1} <= set(nodes("has_memory")):
-    skip("the test needs memory on nodes 0 and 1")
+need(has_command("tier"), "a 'tier' command ('damon-bpf tier --help' exits 0)")
+need(damos_supported(action="migrate_hot", goal_metric="node_mem_used_bp") is True,
+     "DAMOS migrate_hot with the quota goal metric node_mem_used_bp in this kernel")
+need({0, 1} <= set(nodes("has_memory")), "memory on nodes 0 and 1, has %s" %
+     nodes("has_memory"))
 with Loader("tier", "--fast", 0, "--slow", 1, "--duration", "120s", "--json") as ld:
     started = wait_for(lambda: ld.objects() or not ld.running(), 60)
     check(started and ld.running() and nr_kdamonds() == 1, "the session runs (one kdamond)")

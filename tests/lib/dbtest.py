@@ -35,22 +35,24 @@ def check(cond, what):
 
 
 def done():
+    _remove_own_kdamonds()
     log("%s: %d check(s) failed" % (os.path.basename(sys.argv[0]), failures) if failures
         else "%s: all checks passed" % os.path.basename(sys.argv[0]))
     sys.exit(1 if failures else 0)
 
 
 def skip(why):
+    """Exit 77.  The guest runner counts a skip as a failure unless the test is listed in
+    tests/allowed-skips (with the reason, e.g. hardware this machine lacks)."""
     log("SKIP: " + why)
     sys.exit(77)
 
 
-def skip_unless_failed(why):
-    """Skips the rest of a test, unless a check already failed: then it fails."""
-    if failures:
-        log("not run: " + why)
+def need(cond, what):
+    """A precondition of the rest of the test: the guest always boots our kernel, so a missing
+    feature (a sysfs file, a DAMOS action, the guest's two nodes) is a failure, not a skip."""
+    if not check(cond, "needed: " + what):
         done()
-    skip(why)
 
 
 def run(cmd, check_rc=True, **kw):
@@ -109,12 +111,36 @@ def rd(path):
         return f.read().strip()
 
 
+_own_kdamonds = []
+
+
+def _remove_own_kdamonds():
+    """done() removes the kdamonds the test set up itself (Kdamond): the guest runner fails a
+    test that leaves a kdamond behind, and what a test made is its own to remove."""
+    if not _own_kdamonds:
+        return
+    for k in _own_kdamonds:
+        try:
+            if os.path.isdir(k.k):
+                k.off()
+        except OSError as e:
+            log("  cleanup: %s off: %s" % (k.k, e))
+    try:
+        if nr_kdamonds():
+            wr(DAMON + "/kdamonds/nr_kdamonds", 0)
+    except OSError as e:
+        check(False, "cleanup: nr_kdamonds 0: %s" % e)
+    del _own_kdamonds[:]
+
+
 class Kdamond:
-    """One kdamond with one context, set up through DAMON sysfs as damo would."""
+    """One kdamond with one context, set up through DAMON sysfs as damo would; done() removes
+    it again."""
 
     def __init__(self, ops="vaddr", pids=(), sample_us=5000, aggr_us=100000, update_us=1000000,
                  min_nr_regions=10, max_nr_regions=1000):
         wr(DAMON + "/kdamonds/nr_kdamonds", 1)
+        _own_kdamonds.append(self)
         self.k = DAMON + "/kdamonds/0"
         wr(self.k + "/contexts/nr_contexts", 1)
         self.c = self.k + "/contexts/0"
@@ -187,8 +213,9 @@ def monitor(args, duration=None, interval="1s"):
     p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
             [str(a) for a in args], timeout=240)
     snaps = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    log("  monitor %s: regions per snapshot %s" % (" ".join(str(a) for a in args),
-                                                   [len(s["regions"]) for s in snaps]))
+    log("  monitor %s: regions per snapshot %s, %d of %d snapshot(s) empty" % (
+        " ".join(str(a) for a in args), [len(s["regions"]) for s in snaps],
+        empty_snapshots(snaps), len(snaps)))
     return snaps, p.stderr
 
 
@@ -209,35 +236,77 @@ def snap_events(snap, start, end):
     return out
 
 
-def with_regions(snaps):
-    """The snapshots that have regions.  Now and then DAMON's update_schemes_tried_regions
+def empty_snapshots(snaps):
+    """How many snapshots have no regions.  Now and then DAMON's update_schemes_tried_regions
     returns none for a running kdamond (an open issue, see the docs): such a snapshot is
     missing data, not a cold one."""
+    return sum(1 for s in snaps if not s["regions"])
+
+
+def with_regions(snaps):
+    """The snapshots that have regions (see empty_snapshots())."""
     return [s for s in snaps if s["regions"]]
+
+
+def enough_data(snaps, need_, start, end):
+    """Whether at least need_ snapshots have regions; a failed check when not: a check with no
+    data to decide on must not pass."""
+    good = len(with_regions(snaps))
+    if good >= need_:
+        return True
+    return check(False, "data for [%#x, %#x): %d of %d snapshot(s) have regions (%d empty), "
+                 "%d needed" % (start, end, good, len(snaps), len(snaps) - good, need_))
 
 
 def hot_in_all(snaps, start, end):
     """Lowest rate over [start, end) in the snapshots with regions, the first (warm-up) left
-    out when three or more remain; 0 when fewer than two have regions."""
+    out when three or more remain.  Fewer than two snapshots with regions fail a check (and
+    give 0)."""
+    if not enough_data(snaps, 2, start, end):
+        return 0
     good = with_regions(snaps)
     if len(good) >= 3:
         good = good[1:]
-    return min(snap_rate(s, start, end) for s in good) if len(good) >= 2 else 0
+    return min(snap_rate(s, start, end) for s in good)
 
 
 def hot_in_any(snaps, start, end):
-    return max([snap_rate(s, start, end) for s in with_regions(snaps)] or [0])
+    """Highest rate over [start, end) in the snapshots with regions; none fails a check (and
+    gives 0)."""
+    if not enough_data(snaps, 1, start, end):
+        return 0
+    return max(snap_rate(s, start, end) for s in with_regions(snaps))
+
+
+def last_with_regions(snaps):
+    """The last snapshot that has regions; none fails a check (and gives one without regions,
+    whose rates read 0)."""
+    good = with_regions(snaps)
+    if good:
+        return good[-1]
+    check(False, "a snapshot with regions: none of %d has any" % len(snaps))
+    return {"regions": []}
 
 
 REPORTER_PROGS = ("fault_btf", "fault_raw", "on_sample")
 
 
 def reporter_progs():
-    """How many reporter programs are loaded (a program stays loaded while a link holds it)."""
-    p = run(["bpftool", "-j", "prog", "show"], check_rc=False)
+    """How many reporter programs are loaded (a program stays loaded while a link holds it).
+    A bpftool that fails or prints no JSON list fails a check (and gives -1): "no program
+    left" must not pass on a broken bpftool."""
     try:
-        progs = json.loads(p.stdout or "[]")
+        p = run(["bpftool", "-j", "prog", "show"], check_rc=False)
+    except OSError as e:
+        check(False, "bpftool prog show: %s" % e)
+        return -1
+    try:
+        progs = json.loads(p.stdout)
     except ValueError:
+        progs = None
+    if p.returncode != 0 or not isinstance(progs, list):
+        check(False, "bpftool -j prog show: exit %d, %s" %
+              (p.returncode, (p.stderr.strip() or p.stdout.strip() or "no output")[:200]))
         return -1
     return sum(1 for pr in progs if pr.get("name") in REPORTER_PROGS)
 
