@@ -41720,6 +41720,8 @@ struct damon_callback {
 	void (*before_terminate)(struct damon_ctx *);
 };
 
+struct damon_armed_page;
+
 struct damon_ctx {
 	struct damon_attrs attrs;
 	struct damon_sample_control sample_control;
@@ -41733,7 +41735,10 @@ struct damon_ctx {
 	unsigned int nr_reports;
 	u64 reports_since;
 	u64 reports_checked;
-	bool hint_faults_armed;
+	struct damon_armed_page *armed;
+	unsigned int nr_armed;
+	unsigned int max_armed;
+	bool faults_armed;
 	struct task_struct *kdamond;
 	struct mutex kdamond_lock;
 	struct damon_operations ops;
@@ -41757,6 +41762,13 @@ struct damon_sample_filter {
 	pid_t *tid_arr;
 	int nr_tids;
 	struct list_head list;
+};
+
+struct damon_armed_page {
+	struct mm_struct *mm;
+	long unsigned int addr;
+	long unsigned int pfn;
+	bool shared;
 };
 
 struct trace_event_raw_damos_before_apply {
@@ -41904,6 +41916,27 @@ struct kunit_suite {
 
 struct damon_young_walk_private {
 	bool young;
+};
+
+enum damon_access_source {
+	DAMON_ACCESS_SRC_BPF = 0,
+	DAMON_ACCESS_SRC_FAULT = 1,
+	DAMON_ACCESS_SRC_PERF = 2,
+	NR_DAMON_ACCESS_SRCS = 3,
+};
+
+enum damon_fault_own {
+	DAMON_FAULT_SKIP = 0,
+	DAMON_FAULT_ARM = 1,
+	DAMON_FAULT_SHARE = 2,
+};
+
+struct damon_fault_walk {
+	struct damon_ctx *ctx;
+	struct mmu_gather *tlb;
+	long unsigned int pfn;
+	struct damon_armed_page *armed;
+	bool done;
 };
 
 struct damon_sysfs_ul_range {
@@ -42154,13 +42187,6 @@ struct damon_sysfs_kdamonds {
 struct damon_sysfs_ui_dir {
 	struct kobject kobj;
 	struct damon_sysfs_kdamonds *kdamonds;
-};
-
-enum damon_access_source {
-	DAMON_ACCESS_SRC_BPF = 0,
-	DAMON_ACCESS_SRC_FAULT = 1,
-	DAMON_ACCESS_SRC_PERF = 2,
-	NR_DAMON_ACCESS_SRCS = 3,
 };
 
 typedef __kernel_long_t __kernel_off_t;
