@@ -105,7 +105,7 @@ int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 
 	scheme_args_init(&a.c, "collapse", 32ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	if (a.c.add || a.c.remove)
 		return 0;

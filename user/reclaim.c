@@ -72,7 +72,7 @@ struct reclaim_args {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct reclaim_args *a = state->input;
-	long n;
+	int n = -1;
 
 	switch (key) {
 	case OPT_MIN_AGE:
@@ -82,7 +82,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_WMARKS:
 		if (!strcmp(arg, "off"))
 			break;
-		if (sscanf(arg, "%u,%u,%u%n", &a->wm[0], &a->wm[1], &a->wm[2], (int *)&n) != 3 ||
+		if (sscanf(arg, "%u,%u,%u%n", &a->wm[0], &a->wm[1], &a->wm[2], &n) != 3 || n < 0 ||
 		    arg[n] || a->wm[0] > 1000 || !(a->wm[0] >= a->wm[1] && a->wm[1] >= a->wm[2]))
 			argp_error(state, "--wmarks %s: HIGH,MID,LOW per mille of free memory, "
 				   "1000 >= HIGH >= MID >= LOW", arg);
@@ -109,7 +109,7 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 
 	scheme_args_init(&a.c, "reclaim", 128ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	if (a.c.add || a.c.remove)
 		return 0;

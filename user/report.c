@@ -63,15 +63,16 @@ int cmd_report(int argc, char **argv)
 	struct session_info si;
 	struct snapshot s;
 	gzFile g;
-	int r, n = 0;
+	int r = 0, n = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
+	install_signal_handlers();
 	g = record_open(a.file, &si);
 	if (!g)
 		return 1;
 	snapshot_init(&s);
-	while ((r = record_read(g, &si, &s)) > 0) {
+	while (!exiting && (r = record_read(g, &si, &s)) > 0) {
 		view_print(stdout, &si, &s, &a.view);
 		n++;
 	}

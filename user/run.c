@@ -73,7 +73,7 @@ static int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o)
 	scheme_args_init(&a.c, "run", 0);
 	a.c.name = NULL;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	if (spec_load(sp, a.file))
 		return 1;
 	if (a.c.name)

@@ -162,7 +162,7 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	scheme_args_init(&a.c, "tier", 256ULL << 20);
 	a.c.no_pids = true;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");
