@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* damon-bpf: JSON reader with line numbers, and a small writer (see json.h). */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,21 +287,72 @@ const char *json_type_name(enum json_type t)
 	return names[t];
 }
 
+/*
+ * A JSON string: quotes, backslashes and control characters escaped; bytes that are not UTF-8
+ * (a command line, a file name) as U+FFFD, so that the output always parses.
+ */
+static void jw_string(FILE *f, const char *v)
+{
+	const unsigned char *c = (const unsigned char *)v;
+
+	fputc('"', f);
+	while (*c) {
+		int len = 0, i;
+
+		if (*c == '"' || *c == '\\') {
+			fprintf(f, "\\%c", *c++);
+			continue;
+		}
+		if (*c < 0x20 || *c == 0x7f) {
+			fprintf(f, "\\u%04x", *c++);
+			continue;
+		}
+		if (*c < 0x80) {
+			fputc(*c++, f);
+			continue;
+		}
+		if (*c >= 0xc2 && *c <= 0xdf)
+			len = 2;
+		else if (*c >= 0xe0 && *c <= 0xef)
+			len = 3;
+		else if (*c >= 0xf0 && *c <= 0xf4)
+			len = 4;
+		for (i = 1; i < len && (c[i] & 0xc0) == 0x80; i++)
+			;
+		if (!len || i < len) {
+			fputs("\\ufffd", f);
+			c++;
+			continue;
+		}
+		fwrite(c, 1, len, f);
+		c += len;
+	}
+	fputc('"', f);
+}
+
 static void jw_key(struct json_writer *w, const char *key)
 {
-	if (w->depth > 0)
-		fprintf(w->f, "%s\n", w->first[w->depth] ? "" : ",");
+	if (w->compact) {
+		if (w->depth > 0 && !w->first[w->depth])
+			fputs(", ", w->f);
+	} else {
+		if (w->depth > 0)
+			fprintf(w->f, "%s\n", w->first[w->depth] ? "" : ",");
+		fprintf(w->f, "%*s", 2 * w->depth, "");
+	}
 	w->first[w->depth] = false;
-	fprintf(w->f, "%*s", 2 * w->depth, "");
-	if (key)
-		fprintf(w->f, "\"%s\": ", key);
+	if (key) {
+		jw_string(w->f, key);
+		fputs(": ", w->f);
+	}
 }
 
 void jw_begin(struct json_writer *w, const char *key, char open)
 {
 	jw_key(w, key);
 	fputc(open, w->f);
-	w->depth++;
+	if (w->depth < JSON_MAX_DEPTH)
+		w->depth++;
 	w->first[w->depth] = true;
 }
 
@@ -308,8 +360,9 @@ void jw_end(struct json_writer *w, char close)
 {
 	bool empty = w->first[w->depth];
 
-	w->depth--;
-	if (empty)
+	if (w->depth > 0)
+		w->depth--;
+	if (empty || w->compact)
 		fputc(close, w->f);
 	else
 		fprintf(w->f, "\n%*s%c", 2 * w->depth, "", close);
@@ -334,23 +387,26 @@ void jw_int(struct json_writer *w, const char *key, long long v)
 
 void jw_str(struct json_writer *w, const char *key, const char *v)
 {
-	const char *c;
-
 	jw_key(w, key);
-	if (!v) {
+	if (!v)
 		fputs("null", w->f);
-		return;
-	}
-	fputc('"', w->f);
-	for (c = v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(w->f, "\\%c", *c);
-		else if ((unsigned char)*c < 0x20)
-			fprintf(w->f, "\\u%04x", *c);
-		else
-			fputc(*c, w->f);
-	}
-	fputc('"', w->f);
+	else
+		jw_string(w->f, v);
+}
+
+void jw_num(struct json_writer *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+void jw_double(struct json_writer *w, const char *key, double v, int prec)
+{
+	jw_key(w, key);
+	if (isfinite(v))
+		fprintf(w->f, "%.*f", prec, v);
+	else
+		fputs("null", w->f);
 }
 
 void jw_bool(struct json_writer *w, const char *key, bool v)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 #include "view.h"
 
@@ -129,34 +130,47 @@ static const char *const stat_names[STAT_MAX] = {
 
 static void print_json(FILE *f, const struct session_info *si, const struct snapshot *s)
 {
+	struct json_writer w = { .f = f, .compact = true };
 	int i, c, n = si->nr_cpus;
 
-	fprintf(f, "{\"time\": %.3f, \"mode\": \"%s\", \"max_nr_accesses\": %u, \"reporter\": {",
-		s->time, si->mode == MODE_DAMON ? "damon" : "fallback", s->max_nr_accesses);
+	jw_begin(&w, NULL, '{');
+	jw_double(&w, "time", s->time, 3);
+	jw_str(&w, "mode", si->mode == MODE_DAMON ? "damon" : "fallback");
+	jw_num(&w, "max_nr_accesses", s->max_nr_accesses);
+	jw_begin(&w, "reporter", '{');
 	for (i = 0; i < STAT_MAX; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", stat_names[i],
-			(unsigned long long)s->stats[i]);
-	fprintf(f, "}, \"regions\": [");
+		jw_num(&w, stat_names[i], s->stats[i]);
+	jw_end(&w, '}');
+	jw_begin(&w, "regions", '[');
 	for (i = 0; i < s->nr_regions; i++) {
 		const struct view_region *r = &s->regions[i];
 
-		fprintf(f, "%s{\"start\": %llu, \"end\": %llu, \"size\": %llu, \"nr_accesses\": %u, ",
-			i ? ", " : "", (unsigned long long)r->start, (unsigned long long)r->end,
-			(unsigned long long)(r->end - r->start), r->nr_accesses);
+		jw_begin(&w, NULL, '{');
+		jw_num(&w, "start", r->start);
+		jw_num(&w, "end", r->end);
+		jw_num(&w, "size", r->end - r->start);
+		jw_num(&w, "nr_accesses", r->nr_accesses);
 		if (s->max_nr_accesses)
-			fprintf(f, "\"access_rate\": %.3f, ",
-				(double)r->nr_accesses / s->max_nr_accesses);
+			jw_double(&w, "access_rate", (double)r->nr_accesses / s->max_nr_accesses, 3);
 		else
-			fprintf(f, "\"access_rate\": null, ");
-		fprintf(f, "\"age\": %u, \"pid\": %d, \"reads\": %llu, \"writes\": %llu, \"cpus\": [", r->age,
-			r->pid, (unsigned long long)sum(r->reads, n),
-			(unsigned long long)sum(r->writes, n));
-		for (c = 0; c < n; c++)
-			fprintf(f, "%s{\"cpu\": %d, \"reads\": %llu, \"writes\": %llu}", c ? ", " : "",
-				c, (unsigned long long)r->reads[c], (unsigned long long)r->writes[c]);
-		fprintf(f, "]}");
+			jw_null(&w, "access_rate");
+		jw_num(&w, "age", r->age);
+		jw_int(&w, "pid", r->pid);
+		jw_num(&w, "reads", sum(r->reads, n));
+		jw_num(&w, "writes", sum(r->writes, n));
+		jw_begin(&w, "cpus", '[');
+		for (c = 0; c < n; c++) {
+			jw_begin(&w, NULL, '{');
+			jw_int(&w, "cpu", c);
+			jw_num(&w, "reads", r->reads[c]);
+			jw_num(&w, "writes", r->writes[c]);
+			jw_end(&w, '}');
+		}
+		jw_end(&w, ']');
+		jw_end(&w, '}');
 	}
-	fprintf(f, "]}\n");
+	jw_end(&w, ']');
+	jw_end(&w, '}');
 }
 
 static void print_table(FILE *f, const struct session_info *si, const struct snapshot *s,
@@ -234,7 +248,7 @@ void view_print(FILE *f, const struct session_info *si, const struct snapshot *s
 		print_json(f, si, s);
 	else
 		print_table(f, si, s, o);
-	fflush(f);
+	out_flush(f);
 }
 
 /*
