@@ -49,7 +49,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf bench\n"
-"  damon-bpf bench --duration 5s --rounds 5 --json\n";
+"  damon-bpf bench --duration 5s --rounds 5 --json\n"
+EXIT_DOC;
 
 enum phase { PH_OFF, PH_EMPTY, PH_FALLBACK, PH_KFUNC, NR_PHASES };
 static const char *const phase_names[NR_PHASES] = { "off", "empty", "fallback", "kfunc" };

@@ -35,7 +35,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf collapse --pid 4242 --min-access auto\n"
-"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s\n";
+"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s\n"
+EXIT_DOC;
 
 enum { OPT_MIN_ACCESS = OPT_CMD_BASE, OPT_FLOOR, OPT_MIN_AGE };
 

@@ -26,7 +26,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n"
-"  damon-bpf count --range 0x600000000000-0x700000000000 --json -- ./workload --region w:1M\n";
+"  damon-bpf count --range 0x600000000000-0x700000000000 --json -- ./workload --region w:1M\n"
+EXIT_DOC_COUNT;
 
 static const struct argp_option options[] = {
 	{ "range", 'r', "START-END", 0, "Count only faults at addresses in [START, END)" },

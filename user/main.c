@@ -24,8 +24,8 @@ static const struct command {
 	{ "run", cmd_run, "run a setup from a JSON spec (damo's shape + bpf + policy)" },
 	{ "args", cmd_args, "print the spec a scheme command line means" },
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
-	{ "stop", cmd_stop, "stop pinned sessions" },
-	{ "status", cmd_status, "list pinned sessions and their counters" },
+	{ "stop", cmd_stop, "stop sessions; remove what a dead one left" },
+	{ "status", cmd_status, "list every session, its kdamond and owner" },
 	{ "bench", cmd_bench, "measure the reporters' cost on a fault-heavy workload" },
 	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
 };

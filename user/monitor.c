@@ -46,7 +46,8 @@ static const char doc[] =
 "  damon-bpf monitor --pid 4242 --cpus 0 --duration 10s\n"
 "  damon-bpf monitor --pid 4242 --write-only --json  # one JSON object per interval\n"
 "  damon-bpf monitor --pid 4242 --source fault,pte --record run.dbr\n"
-"  damon-bpf report run.dbr\n";
+"  damon-bpf report run.dbr\n"
+EXIT_DOC;
 
 enum {
 	OPT_SAMPLE = 256, OPT_AGGR, OPT_UPDATE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS,

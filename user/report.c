@@ -14,7 +14,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf report run.dbr\n"
-"  damon-bpf report --json run.dbr | tail -n 1\n";
+"  damon-bpf report --json run.dbr | tail -n 1\n"
+EXIT_DOC;
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per snapshot (the keys of monitor --json)" },

@@ -613,13 +613,19 @@ static int stop_one(const char *name)
 }
 
 static const char stop_doc[] =
-"Stop a pinned session: its kdamond off and removed, its BPF links and maps unpinned.\n"
+"Stop sessions and remove all they created.  A session whose loader runs (monitor, reclaim,\n"
+"collapse, tier, run, bench) is asked to end (SIGTERM) and cleans up itself; for a pinned\n"
+"session, or one whose loader died (SIGKILL, a crash), stop removes what its owner record\n"
+"(/run/damon-bpf/NAME.session) names: the kdamond, if it is still the one the session\n"
+"created (never another user's), the pinned BPF links and maps, the records; and says what\n"
+"it removed.\n"
 "\n"
 "USAGE: damon-bpf stop NAME... | --all\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf start web --pid 4242 --cpus 0; damon-bpf stop web\n"
-"  damon-bpf stop --all\n";
+"  damon-bpf stop --all\n"
+EXIT_DOC;
 
 struct names_args {
 	char **names;
@@ -727,9 +733,11 @@ int cmd_stop(int argc, char **argv)
 }
 
 static const char status_doc[] =
-"List the damon-bpf sessions.  Pinned sessions (start, monitor --pin): what they monitor,\n"
-"their kdamond, their reporter counters (read from the pinned 'stats' map).  Scheme\n"
-"sessions (reclaim, collapse, tier, run): each scheme's stats since it got its target\n"
+"List the damon-bpf sessions, from their owner records in /run/damon-bpf.  Every session:\n"
+"its kind, kdamond (on, off, gone, none), loader, and OWNER GONE where the loader died\n"
+"('damon-bpf stop NAME' or the next command that needs DAMON removes what it left).\n"
+"Pinned sessions (start, monitor --pin): their reporter counters (the pinned 'stats' map).\n"
+"Scheme sessions (reclaim, collapse, tier, run): each scheme's stats since it got its target\n"
 "(tried and applied bytes, quota exceeds), its effective quota and the current values of\n"
 "its quota goals, per node where goals name nodes.\n"
 "\n"
@@ -737,7 +745,9 @@ static const char status_doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf status\n"
-"  bpftool map dump pinned /sys/fs/bpf/damon-bpf/NAME/stats\n";
+"  damon-bpf status --json\n"
+"  bpftool map dump pinned /sys/fs/bpf/damon-bpf/NAME/stats\n"
+EXIT_DOC;
 
 /* One session's line(s) or JSON object: pinned, monitor, bench, or one whose loader died. */
 static void status_one(const char *name, const struct session_file *sf, bool json)
