@@ -57,25 +57,62 @@ static struct json *new_value(struct parser *ps, enum json_type t)
 	return j;
 }
 
+/* The length of the well-formed UTF-8 sequence p starts (1 for ASCII), 0 if none. */
+static int utf8_len(const char *p)
+{
+	const unsigned char *c = (const unsigned char *)p;
+	int len, i;
+
+	if (*c < 0x80)
+		return 1;
+	len = *c >= 0xf0 && *c <= 0xf4 ? 4 : *c >= 0xe0 && *c <= 0xef ? 3 :
+	      *c >= 0xc2 && *c <= 0xdf ? 2 : 0;
+	for (i = 1; i < len && (c[i] & 0xc0) == 0x80; i++)
+		;
+	return i == len ? len : 0;
+}
+
+/* Makes room for need bytes in *s; frees it and fails on error. */
+static bool grow(struct parser *ps, char **s, size_t *cap, size_t need)
+{
+	char *t;
+
+	if (need <= *cap)
+		return true;
+	while (*cap < need)
+		*cap *= 2;
+	t = realloc(*s, *cap);
+	if (!t) {
+		free(*s);
+		fail(ps, "out of memory");
+		return false;
+	}
+	*s = t;
+	return true;
+}
+
 static char *parse_string(struct parser *ps)
 {
 	size_t cap = 32, n = 0;
 	char *s = malloc(cap);
+	int cont = 0;
 
 	if (!s) {
 		fail(ps, "out of memory");
 		return NULL;
 	}
 	ps->p++;	/* the opening quote */
-	while (*ps->p != '"') {
+	while (*ps->p != '"' || cont) {
 		char c = *ps->p++;
+		bool escaped = false;
 
 		if (!c || c == '\n') {
 			fail(ps, "unterminated string");
 			free(s);
 			return NULL;
 		}
-		if (c == '\\') {
+		if (c == '\\' && !cont) {
+			escaped = true;
 			c = *ps->p++;
 			switch (c) {
 			case '"': case '\\': case '/': break;
@@ -85,15 +122,37 @@ static char *parse_string(struct parser *ps)
 			case 'b': c = '\b'; break;
 			case 'f': c = '\f'; break;
 			case 'u': {
-				unsigned int u;
+				unsigned int u = 0;
+				int i;
 
-				if (sscanf(ps->p, "%4x", &u) != 1 || u > 0x7f) {
-					fail(ps, "only \\u escapes of ASCII characters are supported");
+				/* Exactly four hex digits (sscanf's %4x took fewer, then skipped 4). */
+				for (i = 0; i < 4; i++) {
+					if (!isxdigit((unsigned char)ps->p[i]))
+						break;
+					u = u * 16 + (isdigit((unsigned char)ps->p[i]) ? ps->p[i] - '0' :
+						      (tolower((unsigned char)ps->p[i]) - 'a' + 10));
+				}
+				if (i < 4 || !u || (u >= 0xd800 && u <= 0xdfff)) {
+					fail(ps, "\\u needs four hex digits of a character other than NUL "
+					     "and surrogates");
 					free(s);
 					return NULL;
 				}
 				ps->p += 4;
-				c = (char)u;
+				if (u < 0x80) {
+					c = (char)u;
+					break;
+				}
+				/* UTF-8: two or three bytes; the last goes through c below. */
+				if (!grow(ps, &s, &cap, n + 4))
+					return NULL;
+				if (u < 0x800) {
+					s[n++] = (char)(0xc0 | (u >> 6));
+				} else {
+					s[n++] = (char)(0xe0 | (u >> 12));
+					s[n++] = (char)(0x80 | ((u >> 6) & 0x3f));
+				}
+				c = (char)(0x80 | (u & 0x3f));
 				break;
 			}
 			default:
@@ -102,16 +161,18 @@ static char *parse_string(struct parser *ps)
 				return NULL;
 			}
 		}
-		if (n + 2 > cap) {
-			char *t = realloc(s, cap *= 2);
-
-			if (!t) {
+		if (cont) {
+			cont--;		/* checked with its lead byte */
+		} else if (!escaped && (unsigned char)c >= 0x80) {
+			cont = utf8_len(ps->p - 1) - 1;
+			if (cont < 0) {
+				fail(ps, "a string that is not UTF-8 (JSON text is UTF-8)");
 				free(s);
-				fail(ps, "out of memory");
 				return NULL;
 			}
-			s = t;
 		}
+		if (!grow(ps, &s, &cap, n + 2))
+			return NULL;
 		s[n++] = c;
 	}
 	ps->p++;
