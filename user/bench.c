@@ -75,8 +75,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--rounds %s: 1 to 100", arg);
 		break;
 	case 's':
-		if (parse_bytes(arg, &a->size) || a->size < 4096)
-			argp_error(state, "--size %s: at least 4096 bytes", arg);
+		if (parse_bytes(arg, &a->size) || a->size < 4096 || a->size > (1ULL << 30))
+			argp_error(state, "--size %s: from 4096 bytes to 1GiB (e.g. 2M)", arg);
 		break;
 	case 'j':
 		a->json = true;

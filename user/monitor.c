@@ -149,6 +149,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_duration_us(arg, &v) || v == 0)
 			argp_error(state, "'%s' is not a time: use a number with us, ms, s, m or h "
 				   "(e.g. 5ms, 2s)", arg);
+		if ((key == OPT_SAMPLE || key == OPT_AGGR || key == OPT_UPDATE) &&
+		    v > MAX_INTERVAL_US)
+			argp_error(state, "'%s': DAMON intervals are at most 1h here (e.g. --sample "
+				   "5ms --aggr 100ms --update 1s)", arg);
 		if (key == OPT_SAMPLE)
 			a->cfg.sample_us = v;
 		else if (key == OPT_AGGR)

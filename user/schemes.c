@@ -176,6 +176,9 @@ error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_s
 		if (parse_duration_us(arg, dst) || !*dst)
 			argp_error(state, "'%s' is not a time above 0: use a number with us, ms, s, "
 				   "m or h", arg);
+		if ((key == OPT_SAMPLE || key == OPT_AGGR) && *dst > MAX_INTERVAL_US)
+			argp_error(state, "'%s': DAMON intervals are at most 1h here (e.g. --sample "
+				   "5ms --aggr 100ms)", arg);
 		break;
 	case OPT_QUOTA:
 		slash = strchr(arg, '/');

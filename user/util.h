@@ -15,6 +15,9 @@
 /* Exit statuses of every command: 0 done, 1 runtime error, 64 usage error (EX_USAGE, argp's). */
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 64
+/* The longest sampling, aggregation or update interval accepted: longer ones are typos. */
+#define MAX_INTERVAL_US 3600000000ULL
+
 /* The end of every command's --help (argp prints what follows \v after the options). */
 #define EXIT_DOC "\vExit status: 0 done (a signal or a closed output also ends a session with\n" \
 	"0, after removing what it created), 1 runtime error (said on stderr), 64 usage error.\n"

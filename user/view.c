@@ -319,8 +319,12 @@ gzFile record_open(const char *path, struct session_info *si)
 		err("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (gz_get(g, magic, 8) || memcmp(magic, RECORD_MAGIC, 8) || gz_get(g, hdr, sizeof(hdr))) {
-		err("%s: not a damon-bpf record file", path);
+	if (gz_get(g, magic, 8) || memcmp(magic, RECORD_MAGIC, 8)) {
+		err("%s: not a damon-bpf record file (they start with DAMONBPF once unzipped)", path);
+		goto bad;
+	}
+	if (gz_get(g, hdr, sizeof(hdr))) {
+		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
 	if (hdr[0] != RECORD_VERSION || hdr[3] != STAT_MAX || hdr[2] == 0 ||
@@ -333,10 +337,11 @@ gzFile record_open(const char *path, struct session_info *si)
 	si->nr_cpus = hdr[2];
 	if (gz_get(g, &si->sample_us, 8) || gz_get(g, &si->aggr_us, 8) ||
 	    gz_get(g, si->desc, sizeof(si->desc))) {
-		err("%s: truncated header", path);
+		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
 	si->desc[sizeof(si->desc) - 1] = '\0';
+	si->file = path;
 	return g;
 bad:
 	gzclose(g);
@@ -352,23 +357,26 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 	if (n == 0)
 		return 0;
 	if (n != 4 || tag != SNAP_TAG)
-		return err("record file: corrupt snapshot");
+		return err("%s: record file: corrupt snapshot (no SNAP tag)", si->file);
 	snapshot_clear(s);
 	if (gz_get(g, &s->time, 8) || gz_get(g, &s->max_nr_accesses, 4) || gz_get(g, &nr, 4) ||
 	    gz_get(g, s->stats, sizeof(s->stats)))
-		return err("record file: truncated snapshot");
+		return err("%s: record file: truncated snapshot (the file was cut short: the "
+			   "snapshots before it are above)", si->file);
 	for (i = 0; i < nr; i++) {
 		uint64_t se[2];
 		struct view_region *r;
 
 		if (gz_get(g, se, 16))
-			return err("record file: truncated region");
+			return err("%s: record file: truncated region (the file was cut short: the "
+				   "snapshots before it are above)", si->file);
 		r = snapshot_add(s, si->nr_cpus, se[0], se[1]);
 		if (!r)
 			return err("out of memory");
 		if (gz_get(g, &r->nr_accesses, 4) || gz_get(g, &r->age, 4) || gz_get(g, &r->pid, 4) ||
 		    gz_get(g, r->reads, 8 * si->nr_cpus) || gz_get(g, r->writes, 8 * si->nr_cpus))
-			return err("record file: truncated region");
+			return err("%s: record file: truncated region (the file was cut short: the "
+				   "snapshots before it are above)", si->file);
 	}
 	return 1;
 }
