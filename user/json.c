@@ -72,6 +72,21 @@ static int utf8_len(const char *p)
 	return i == len ? len : 0;
 }
 
+/* Up to n bytes of s for a message: printable ASCII as it is, other bytes as \xNN. */
+static const char *excerpt(const char *s, int n, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && s[i] && s[i] != '\n' && off + 5 <= len; i++) {
+		unsigned char c = s[i];
+
+		off += snprintf(buf + off, len - off, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+	}
+	return buf;
+}
+
 /* Makes room for need bytes in *s; frees it and fails on error. */
 static bool grow(struct parser *ps, char **s, size_t *cap, size_t need)
 {
@@ -108,6 +123,11 @@ static char *parse_string(struct parser *ps)
 
 		if (!c || c == '\n') {
 			fail(ps, "unterminated string");
+			free(s);
+			return NULL;
+		}
+		if ((unsigned char)c < 0x20) {
+			fail(ps, "a control character (\\x%02x) in a string: write it as \\u%04x", c, c);
 			free(s);
 			return NULL;
 		}
@@ -155,10 +175,14 @@ static char *parse_string(struct parser *ps)
 				c = (char)(0x80 | (u & 0x3f));
 				break;
 			}
-			default:
-				fail(ps, "bad escape '\\%c' in a string", c);
+			default: {
+				char shown[8];
+
+				fail(ps, "bad escape '\\%s' in a string", excerpt(ps->p - 1, 1, shown,
+										sizeof(shown)));
 				free(s);
 				return NULL;
+			}
 			}
 		}
 		if (cont) {
@@ -288,10 +312,13 @@ static struct json *parse_value(struct parser *ps)
 		ps->p = e;
 		return j;
 	}
-	if (!*s)
+	if (!*s) {
 		fail(ps, "unexpected end of the file");
-	else
-		fail(ps, "unexpected '%.10s'", s);
+	} else {
+		char shown[48];
+
+		fail(ps, "unexpected '%s'", excerpt(s, 10, shown, sizeof(shown)));
+	}
 	return NULL;
 }
 
