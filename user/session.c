@@ -305,6 +305,11 @@ void session_remove(const char *name)
 	unlink(path);
 	session_path(name, ".json", path, sizeof(path));
 	unlink(path);
+	/* What a writer killed between its write and its rename() leaves (session_write()). */
+	session_path(name, ".session.tmp", path, sizeof(path));
+	unlink(path);
+	session_path(name, ".json.tmp", path, sizeof(path));
+	unlink(path);
 	/* name.lock goes with its last holder (session_unlock()). */
 }
 
@@ -384,18 +389,30 @@ void session_unlock(struct session_lock *l)
 static int list_sessions(char ***out);
 
 /*
- * Whether the session's first target is the one kdamond d names (paddr: whether d monitors
- * physical memory).
+ * Whether kdamond d is set up as the session set it up, or not set up yet: the loader may
+ * have died between creating the kdamond and writing its targets (nr_kdamonds, then
+ * nr_contexts, then the context).  A context with targets must have the session's first
+ * target (paddr: monitor physical memory).
  */
-static bool first_target_is(const struct session_file *sf, const struct damon_session *d)
+static bool setup_is(const struct session_file *sf, const struct damon_session *d)
 {
 	char path[320], buf[64];
-	long pid;
+	long pid, n;
 
+	snprintf(path, sizeof(path), "%s/contexts/nr_contexts", d->dir);
+	if (read_file(path, buf, sizeof(buf)) < 0 || parse_int(strtok(buf, "\n"), 0, 1 << 20, &n))
+		return false;
+	if (n == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/contexts/0/targets/nr_targets", d->dir);
+	if (read_file(path, buf, sizeof(buf)) < 0 || parse_int(strtok(buf, "\n"), 0, 1 << 20, &n))
+		return false;
 	if (sf->first_pid <= 0) {
 		snprintf(path, sizeof(path), "%s/contexts/0/operations", d->dir);
-		return read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "paddr", 5);
+		return n == 0 || (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "paddr", 5));
 	}
+	if (n == 0)
+		return true;
 	snprintf(path, sizeof(path), "%s/contexts/0/targets/0/pid_target", d->dir);
 	if (read_file(path, buf, sizeof(buf)) < 0 || parse_int(strtok(buf, "\n"), 0, 1 << 30, &pid))
 		return false;
@@ -406,7 +423,8 @@ static bool first_target_is(const struct session_file *sf, const struct damon_se
  * Whether the kdamond the record names is still the one the session created (nobody replaced
  * it meanwhile): the same kdamond pid while it runs; when the pid was never recorded (the
  * loader died between 'on' and its record) or the kdamond stopped (its targets exited), the
- * same first target.  damon-bpf makes at most one kdamond, so there must be exactly one.
+ * same first target, or no target yet.  damon-bpf makes at most one kdamond, so there must
+ * be exactly one.
  */
 static bool kdamond_is_ours(const struct session_file *sf, struct damon_session *d)
 {
@@ -422,7 +440,7 @@ static bool kdamond_is_ours(const struct session_file *sf, struct damon_session 
 	snprintf(d->dir, sizeof(d->dir), "%s/kdamonds/%d", DAMON_ADMIN, sf->kdamond);
 	if (damon_running(d) && sf->kdamond_pid > 0)
 		return damon_kdamond_pid(d) == sf->kdamond_pid;
-	return first_target_is(sf, d);
+	return setup_is(sf, d);
 }
 
 static void append(char *buf, size_t len, const char *fmt, ...)
@@ -480,6 +498,11 @@ static int session_cleanup(const char *name, const struct session_file *sf, bool
 		append(removed, len, "its record %s", path);
 	}
 	session_remove(name);
+	/* Its loader is gone, or it never had one (pinned): nobody holds its lock any more. */
+	session_path(name, ".lock", path, sizeof(path));
+	unlink(path);
+	session_path(name, ".lockpid", path, sizeof(path));
+	unlink(path);
 	return ret;
 }
 

@@ -634,7 +634,7 @@ def json_lines(text):
 def pipe_head1(cmd, timeout=120):
     """'cmd | head -1': the loader must end by itself once head has gone (exit 0); returns
     (loader exit status or None on time-out, head's line)."""
-    p1 = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p1 = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     p2 = subprocess.Popen(["head", "-n", "1"], stdin=p1.stdout, stdout=subprocess.PIPE, text=True)
     p1.stdout.close()
     line = p2.communicate(timeout=timeout)[0]
