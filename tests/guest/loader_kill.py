@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""monitor, start and run killed with SIGKILL at five or more points between start and steady
-state, and run behind '| head -1': afterwards nothing of ours is left (kdamonds in sysfs, BPF
+"""monitor and start killed with SIGKILL at five or more points between start and steady
+state, and monitor behind '| head -1': afterwards nothing of ours is left (kdamonds in sysfs, BPF
 links in 'bpftool link list', pins, records), or 'damon-bpf stop --all' removes all of it and
 says what; then the same command starts again, removes what a dead one left, and works."""
-# dbtest-timeout: 400
+# dbtest-timeout: 300
 import os
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
@@ -32,13 +32,4 @@ with Workload("w:4M@0", duration=600) as w:
     check(rc == 0 and kdamond_on() and our_links(), "start again: pinned and running (exit %s)" %
           rc)
     nothing_left_or_stop_all("start again")
-
-    spec = "/tmp/loader_kill-run.json"
-    with open(spec, "w") as f:
-        f.write(run([LOADER, "args", "reclaim", "--pid", str(w.pid), "--name", "runk",
-                     "--min-age", "1s"]).stdout)
-    runc = ["run", spec, "--json", "--interval", "500ms"]
-    kill_matrix("run", runc, with_link=False)
-    head1_clean("run", [LOADER] + runc)
-    restart_recovers("run", runc, runc + ["--duration", "3s"])
 done()
