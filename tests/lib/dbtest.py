@@ -709,6 +709,10 @@ def restart_recovers(name, cmd, rerun):
         ld.proc.kill()
         ld.proc.wait()
     check(ok and bool(records()), "%s: killed with its kdamond on, its record left" % name)
+    st = json_lines(run([LOADER, "status", "--json"], check_rc=False).stdout)
+    check(len(st) == 1 and st[0].get("owner_gone") is True and st[0].get("kdamond") == "on",
+          "%s: status --json marks the session's owner gone, its kdamond on (%s)" %
+          (name, [(o.get("name"), o.get("owner_gone"), o.get("kdamond")) for o in st]))
     with Loader(*rerun) as ld:
         works = wait_for(lambda: ld.objects() or not ld.running(), 90)
         rc, objs = ld.finish()
