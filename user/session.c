@@ -391,7 +391,7 @@ static int list_sessions(char ***out);
 /*
  * Whether kdamond d is set up as the session set it up, or not set up yet: the loader may
  * have died between creating the kdamond and writing its targets (nr_kdamonds, then
- * nr_contexts, then the context).  A context with targets must have the session's first
+ * nr_contexts, then the context, nr_targets, then each pid_target).  A context with targets must have the session's first
  * target (paddr: monitor physical memory).
  */
 static bool setup_is(const struct session_file *sf, const struct damon_session *d)
@@ -416,7 +416,8 @@ static bool setup_is(const struct session_file *sf, const struct damon_session *
 	snprintf(path, sizeof(path), "%s/contexts/0/targets/0/pid_target", d->dir);
 	if (read_file(path, buf, sizeof(buf)) < 0 || parse_int(strtok(buf, "\n"), 0, 1 << 30, &pid))
 		return false;
-	return pid == sf->first_pid;
+	/* 0: nr_targets was written, pid_target not yet (DAMON's default). */
+	return pid == sf->first_pid || (pid == 0 && !damon_running(d));
 }
 
 /*
