@@ -30,7 +30,8 @@ USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
-	check check-host check-guest check-debug checkpatch demo clean distclean
+	check check-host check-guest check-debug checkpatch demo clean distclean \
+	asan check-asan fuzz-build fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -48,6 +49,8 @@ help:
 	@echo 'make check-debug     the guest suite on the debug kernel'
 	@echo 'make bench           reporter cost and workload slowdown, host and guest, side by side'
 	@echo 'make checkpatch      scripts/checkpatch.pl --strict on kernel/patches'
+	@echo 'make check-asan      the host tests with a loader built with ASan+UBSan (build/asan)'
+	@echo 'make fuzz            libFuzzer targets (tests/fuzz), each for FUZZ_TIME s (60)'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -107,6 +110,67 @@ $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads:
 	$(Q)mkdir -p $@
 
+# --- sanitizers and fuzzing -------------------------------------------------------------
+
+# The loader with AddressSanitizer and UBSan, linked dynamically, in a build dir of its own;
+# check-asan runs the host tests with it (DB_BUILD), the workloads are the normal ones.
+ASAN_DIR    := $(BUILD)/asan
+ASAN_FLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined
+ASAN_OBJS   := $(patsubst user/%.c,$(ASAN_DIR)/user/%.o,$(USER_SRCS))
+ASAN_LOADER := $(ASAN_DIR)/damon-bpf
+
+asan: $(ASAN_LOADER) workloads
+
+$(ASAN_DIR)/user/%.o: user/%.c $(wildcard user/*.h) bpf/damon_bpf.h $(BPF_SKELS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(ASAN_LOADER): $(ASAN_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ -lbpf -lelf -lz
+	$(Q)ln -sfn ../workloads $(ASAN_DIR)/workloads
+
+check-asan: asan
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		DB_BUILD=$(ASAN_DIR) tests/run-all --host-only
+
+# libFuzzer targets: tests/fuzz/fuzz_<name>.c over the loader's own parsers, seed corpus in
+# tests/fuzz/corpus/<name>/.  'make fuzz' runs each for FUZZ_TIME seconds on a working copy
+# of its corpus (build/fuzz/corpus/<name>); make check runs each over the seed corpus once
+# (tests/host/fuzz_corpus.sh).
+FUZZ_TIME    ?= 60
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS := spec record options
+FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)/bpf
+fuzz_spec_SRCS    := user/spec.c user/json.c user/util.c user/damon.c
+fuzz_record_SRCS  := user/view.c user/util.c user/json.c
+fuzz_options_SRCS := user/util.c
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard user/*.c user/*.h) bpf/damon_bpf.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(FUZZ_DIR)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(fuzz_$*_SRCS) -o $@ -lz
+
+fuzz: fuzz-build
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+		cp -n tests/fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+		echo "== fuzz_$$t: $(FUZZ_TIME) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-close_fd_mask=2 -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus/$$t \
+			> $(FUZZ_DIR)/fuzz_$$t.log 2>&1; \
+		rc=$$?; grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|Done)' \
+			$(FUZZ_DIR)/fuzz_$$t.log; \
+		if [ $$rc -ne 0 ]; then tail -n 40 $(FUZZ_DIR)/fuzz_$$t.log; \
+			echo "fuzz_$$t failed: see $(FUZZ_DIR)/fuzz_$$t.log"; exit 1; fi; \
+	done
+
 # --- tests and demo ----------------------------------------------------------------------
 
 # The test command of the README: everything from a fresh clone, no step by hand.
@@ -135,7 +199,8 @@ demo:
 	$(Q)tests/vm/run --timeout 600 --cmd "sh $(TOP)/tests/demo.sh"
 
 clean:
-	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm
+	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \
+		$(FUZZ_DIR)
 
 distclean:
 	$(Q)rm -rf $(BUILD)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@
 #include "damon.h"
 #include "reporter.h"
 #include "reporter.skel.h"
+#include "json.h"
+#include "session.h"
 #include "util.h"
 
 static const char doc[] =
@@ -46,7 +49,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf bench\n"
-"  damon-bpf bench --duration 5s --rounds 5 --json\n";
+"  damon-bpf bench --duration 5s --rounds 5 --json\n"
+EXIT_DOC;
 
 enum phase { PH_OFF, PH_EMPTY, PH_FALLBACK, PH_KFUNC, NR_PHASES };
 static const char *const phase_names[NR_PHASES] = { "off", "empty", "fallback", "kfunc" };
@@ -71,8 +75,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--rounds %s: 1 to 100", arg);
 		break;
 	case 's':
-		if (parse_bytes(arg, &a->size) || a->size < 4096)
-			argp_error(state, "--size %s: at least 4096 bytes", arg);
+		if (parse_bytes(arg, &a->size) || a->size < 4096 || a->size > (1ULL << 30))
+			argp_error(state, "--size %s: from 4096 bytes to 1GiB (e.g. 2M)", arg);
 		break;
 	case 'j':
 		a->json = true;
@@ -100,6 +104,12 @@ static void churn(int go_fd, int out_fd, size_t size)
 	size_t off;
 
 	signal(SIGTERM, churn_on_term);
+	signal(SIGINT, SIG_IGN);	/* the loader decides when the child ends */
+	signal(SIGHUP, SIG_IGN);
+	/* A loader killed by SIGKILL must not leave the churn running. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(1);
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -147,6 +157,9 @@ static int run_phase(enum phase ph, const struct bench_args *a, bool kfunc, stru
 	struct bench_bpf *bench = NULL;
 	struct damon_session ds = { .kdamond = -1 };
 	struct reporter rep = {};
+	struct session_file sf;
+	bool claimed = false;
+	char name[32];
 	struct prog_stat before = {}, after = {};
 	struct bpf_program *prog = NULL;
 	struct timespec t0, t1;
@@ -184,7 +197,14 @@ static int run_phase(enum phase ph, const struct bench_args *a, bool kfunc, stru
 			c.pids[c.nr_pids++] = child;
 			c.page_table = false;
 			c.page_fault = true;
-			if (damon_claim(&ds) || damon_apply(&ds, &c) || damon_start(&ds))
+			snprintf(name, sizeof(name), "bench-%d", getpid());
+			session_file_init(&sf, "bench");
+			sf.first_pid = child;
+			snprintf(sf.desc, sizeof(sf.desc), "bench: kfunc phase on pid %d", child);
+			if (session_claim(name, &sf, &ds))
+				goto out;
+			claimed = true;
+			if (damon_apply(&ds, &c) || damon_start(&ds) || session_started(name, &sf, &ds))
 				goto out;
 		}
 		if (reporter_start(&rep, &o))
@@ -197,7 +217,9 @@ static int run_phase(enum phase ph, const struct bench_args *a, bool kfunc, stru
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (write(go[1], "g", 1) != 1)
 		goto out;
-	usleep(a->duration_us);
+	sleep_until(monotonic_s() + a->duration_us / 1e6);
+	if (exiting)
+		goto out;
 	kill(child, SIGTERM);
 	if (read(out[0], &faults, sizeof(faults)) != sizeof(faults)) {
 		err("the churn child died");
@@ -212,13 +234,18 @@ static int run_phase(enum phase ph, const struct bench_args *a, bool kfunc, stru
 	res->ran = true;
 	ret = 0;
 out:
+	/*
+	 * DAMON first, while its target lives: a kdamond whose last target died exits by itself,
+	 * and an 'off' racing with that exit fails with EPERM (what bench used to print).
+	 */
+	if (claimed)
+		session_end(name, &ds);
+	reporter_stop(&rep);
+	bench_bpf__destroy(bench);
 	close(go[1]);
 	close(out[0]);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
-	reporter_stop(&rep);
-	bench_bpf__destroy(bench);
-	damon_release(&ds);
 	return ret;
 }
 
@@ -234,12 +261,13 @@ int cmd_bench(int argc, char **argv)
 	static const struct argp argp = { options, parse_opt, NULL, doc };
 	struct bench_args a = { .duration_us = 2000000, .size = 2 << 20, .rounds = 3 };
 	struct result res[NR_PHASES] = {};
+	struct json_writer w = { .f = stdout, .compact = true };
 	bool kfunc, damon_free;
 	int stats_fd, r, ph;
 	char buf[64];
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	if (geteuid() != 0)
 		return err("bench needs root"), 1;
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -253,22 +281,28 @@ int cmd_bench(int argc, char **argv)
 	else if (!damon_free)
 		res[PH_KFUNC].why = "DAMON sysfs is not free";
 
-	for (r = 0; r < a.rounds; r++) {
-		for (ph = 0; ph < NR_PHASES; ph++) {
+	for (r = 0; r < a.rounds && !exiting; r++) {
+		for (ph = 0; ph < NR_PHASES && !exiting; ph++) {
 			if (res[ph].why)
 				continue;
-			if (run_phase(ph, &a, kfunc, &res[ph])) {
+			if (run_phase(ph, &a, kfunc, &res[ph]) && !exiting) {
 				close(stats_fd);
-				return 1;
+				return EXIT_RUNTIME;
 			}
 		}
 	}
 	close(stats_fd);
+	if (exiting)
+		return err("bench interrupted: no results (everything it attached is removed)"),
+		       EXIT_RUNTIME;
 
-	if (a.json)
-		printf("{\"duration_s\": %.3f, \"rounds\": %ld, \"phases\": {",
-		       a.duration_us / 1e6, a.rounds);
-	else
+	if (a.json) {
+		jw_begin(&w, NULL, '{');
+		jw_double(&w, "duration_s", a.duration_us / 1e6, 3);
+		jw_int(&w, "rounds", a.rounds);
+		jw_begin(&w, "phases", '{');
+	}
+	if (!a.json)
 		printf("%-9s %14s %9s %12s  %s\n", "PHASE", "FAULTS/S", "VS OFF", "NS/EVENT",
 		       "(BPF run_time_ns / run_cnt)");
 	for (ph = 0; ph < NR_PHASES; ph++) {
@@ -277,13 +311,16 @@ int cmd_bench(int argc, char **argv)
 		double ns = res[ph].cnt ? (double)res[ph].ns / res[ph].cnt : 0;
 
 		if (a.json) {
-			printf("%s\"%s\": ", ph ? ", " : "", phase_names[ph]);
-			if (!res[ph].ran)
-				printf("{\"skipped\": \"%s\"}", res[ph].why);
-			else
-				printf("{\"faults_per_s\": %.0f, \"ratio\": %.4f, \"ns_per_event\": %.1f, "
-				       "\"events\": %llu}", rate, rate / off, ns,
-				       (unsigned long long)res[ph].cnt);
+			jw_begin(&w, phase_names[ph], '{');
+			if (!res[ph].ran) {
+				jw_str(&w, "skipped", res[ph].why);
+			} else {
+				jw_double(&w, "faults_per_s", rate, 0);
+				jw_double(&w, "ratio", rate / off, 4);
+				jw_double(&w, "ns_per_event", ns, 1);
+				jw_num(&w, "events", res[ph].cnt);
+			}
+			jw_end(&w, '}');
 			continue;
 		}
 		if (!res[ph].ran) {
@@ -293,7 +330,9 @@ int cmd_bench(int argc, char **argv)
 		printf("%-9s %14.0f %9.3f %12s\n", phase_names[ph], rate, rate / off,
 		       ph == PH_OFF ? "-" : (snprintf(buf, sizeof(buf), "%.0f", ns), buf));
 	}
-	if (a.json)
-		printf("}}\n");
-	return 0;
+	if (a.json) {
+		jw_end(&w, '}');
+		jw_end(&w, '}');
+	}
+	return out_flush(stdout) ? EXIT_RUNTIME : 0;
 }

@@ -35,7 +35,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf collapse --pid 4242 --min-access auto\n"
-"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s\n";
+"  damon-bpf collapse --pid 4242 --pid 4243 --min-access 15 --quota 64MiB/s\n"
+EXIT_DOC;
 
 enum { OPT_MIN_ACCESS = OPT_CMD_BASE, OPT_FLOOR, OPT_MIN_AGE };
 
@@ -105,7 +106,7 @@ int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 
 	scheme_args_init(&a.c, "collapse", 32ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	if (a.c.add || a.c.remove)
 		return 0;

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "reporter.h"
+#include "json.h"
 #include "util.h"
 
 static const char doc[] =
@@ -25,7 +26,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n"
-"  damon-bpf count --range 0x600000000000-0x700000000000 --json -- ./workload --region w:1M\n";
+"  damon-bpf count --range 0x600000000000-0x700000000000 --json -- ./workload --region w:1M\n"
+EXIT_DOC_COUNT;
 
 static const struct argp_option options[] = {
 	{ "range", 'r', "START-END", 0, "Count only faults at addresses in [START, END)" },
@@ -83,7 +85,7 @@ int cmd_count(int argc, char **argv)
 	pid_t child;
 
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &a))
-		return 1;
+		return EXIT_USAGE;
 	if (pipe(go))
 		return err("pipe: %s", strerror(errno)), 1;
 	child = fork();
@@ -116,23 +118,38 @@ int cmd_count(int argc, char **argv)
 	}
 	close(go[1]);
 	go[1] = -1;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
+	/* A signal to count ends COMMAND too (SIGTERM), and count reports what it counted. */
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+		if (exiting == 1) {
+			kill(child, SIGTERM);
+			exiting = 2;
+		}
+	}
 	child = -1;
 
 	per_cpu = calloc(r.nr_cpus, sizeof(*per_cpu));
 	if (!per_cpu || reporter_read_stats(&r, total, per_cpu))
 		goto out;
 	if (a.json) {
-		printf("{\"source\": \"%s\", \"faults\": {\"read\": [", r.fault_variant);
+		struct json_writer w = { .f = stdout, .compact = true };
+
+		jw_begin(&w, NULL, '{');
+		jw_str(&w, "source", r.fault_variant);
+		jw_begin(&w, "faults", '{');
+		jw_begin(&w, "read", '[');
 		for (cpu = 0; cpu < r.nr_cpus; cpu++)
-			printf("%s%llu", cpu ? ", " : "", (unsigned long long)per_cpu[cpu][STAT_READS]);
-		printf("], \"write\": [");
+			jw_num(&w, NULL, per_cpu[cpu][STAT_READS]);
+		jw_end(&w, ']');
+		jw_begin(&w, "write", '[');
 		for (cpu = 0; cpu < r.nr_cpus; cpu++)
-			printf("%s%llu", cpu ? ", " : "", (unsigned long long)per_cpu[cpu][STAT_WRITES]);
-		printf("]}, \"seen\": %llu, \"filtered\": %llu, \"exit_status\": %d}\n",
-		       (unsigned long long)total[STAT_SEEN], (unsigned long long)total[STAT_FILTERED],
-		       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+			jw_num(&w, NULL, per_cpu[cpu][STAT_WRITES]);
+		jw_end(&w, ']');
+		jw_end(&w, '}');
+		jw_num(&w, "seen", total[STAT_SEEN]);
+		jw_num(&w, "filtered", total[STAT_FILTERED]);
+		jw_int(&w, "exit_status", WIFEXITED(status) ? WEXITSTATUS(status) :
+			128 + WTERMSIG(status));
+		jw_end(&w, '}');
 	} else {
 		printf("%-5s %12s %12s\n", "CPU", "READ", "WRITE");
 		for (cpu = 0; cpu < r.nr_cpus; cpu++)
@@ -142,7 +159,7 @@ int cmd_count(int argc, char **argv)
 		printf("%-5s %12llu %12llu\n", "all", (unsigned long long)total[STAT_READS],
 		       (unsigned long long)total[STAT_WRITES]);
 	}
-	fflush(stdout);
+	out_flush(stdout);
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 out:
 	if (go[1] >= 0)

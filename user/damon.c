@@ -428,10 +428,14 @@ void damon_release(struct damon_session *s)
 {
 	if (s->kdamond < 0)
 		return;
-	/* 'off' fails when the kdamond already exited (its last target died): not an error. */
-	if (damon_running(s))
-		put(s->dir, "state", "off");
-	put(KDAMONDS, "nr_kdamonds", "0");
+	/*
+	 * 'off' fails with EPERM when the kdamond exited between the read of 'state' and the
+	 * write (its last target died; __damon_stop() finds no kdamond): that is not an error.
+	 */
+	if (damon_running(s) && put_quiet(s->dir, "state", "off") && damon_running(s))
+		err("writing 'off' to %s/state: %s", s->dir, strerror(errno));
+	if (put_quiet(KDAMONDS, "nr_kdamonds", "0"))
+		err("writing '0' to %s/nr_kdamonds: %s", KDAMONDS, strerror(errno));
 	s->kdamond = -1;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* damon-bpf: JSON reader with line numbers, and a small writer (see json.h). */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,25 +57,82 @@ static struct json *new_value(struct parser *ps, enum json_type t)
 	return j;
 }
 
+/* The length of the well-formed UTF-8 sequence p starts (1 for ASCII), 0 if none. */
+static int utf8_len(const char *p)
+{
+	const unsigned char *c = (const unsigned char *)p;
+	int len, i;
+
+	if (*c < 0x80)
+		return 1;
+	len = *c >= 0xf0 && *c <= 0xf4 ? 4 : *c >= 0xe0 && *c <= 0xef ? 3 :
+	      *c >= 0xc2 && *c <= 0xdf ? 2 : 0;
+	for (i = 1; i < len && (c[i] & 0xc0) == 0x80; i++)
+		;
+	return i == len ? len : 0;
+}
+
+/* Up to n bytes of s for a message: printable ASCII as it is, other bytes as \xNN. */
+static const char *excerpt(const char *s, int n, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && s[i] && s[i] != '\n' && off + 5 <= len; i++) {
+		unsigned char c = s[i];
+
+		off += snprintf(buf + off, len - off, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+	}
+	return buf;
+}
+
+/* Makes room for need bytes in *s; frees it and fails on error. */
+static bool grow(struct parser *ps, char **s, size_t *cap, size_t need)
+{
+	char *t;
+
+	if (need <= *cap)
+		return true;
+	while (*cap < need)
+		*cap *= 2;
+	t = realloc(*s, *cap);
+	if (!t) {
+		free(*s);
+		fail(ps, "out of memory");
+		return false;
+	}
+	*s = t;
+	return true;
+}
+
 static char *parse_string(struct parser *ps)
 {
 	size_t cap = 32, n = 0;
 	char *s = malloc(cap);
+	int cont = 0;
 
 	if (!s) {
 		fail(ps, "out of memory");
 		return NULL;
 	}
 	ps->p++;	/* the opening quote */
-	while (*ps->p != '"') {
+	while (*ps->p != '"' || cont) {
 		char c = *ps->p++;
+		bool escaped = false;
 
 		if (!c || c == '\n') {
 			fail(ps, "unterminated string");
 			free(s);
 			return NULL;
 		}
-		if (c == '\\') {
+		if ((unsigned char)c < 0x20) {
+			fail(ps, "a control character (\\x%02x) in a string: write it as \\u%04x", c, c);
+			free(s);
+			return NULL;
+		}
+		if (c == '\\' && !cont) {
+			escaped = true;
 			c = *ps->p++;
 			switch (c) {
 			case '"': case '\\': case '/': break;
@@ -84,33 +142,61 @@ static char *parse_string(struct parser *ps)
 			case 'b': c = '\b'; break;
 			case 'f': c = '\f'; break;
 			case 'u': {
-				unsigned int u;
+				unsigned int u = 0;
+				int i;
 
-				if (sscanf(ps->p, "%4x", &u) != 1 || u > 0x7f) {
-					fail(ps, "only \\u escapes of ASCII characters are supported");
+				/* Exactly four hex digits (sscanf's %4x took fewer, then skipped 4). */
+				for (i = 0; i < 4; i++) {
+					if (!isxdigit((unsigned char)ps->p[i]))
+						break;
+					u = u * 16 + (isdigit((unsigned char)ps->p[i]) ? ps->p[i] - '0' :
+						      (tolower((unsigned char)ps->p[i]) - 'a' + 10));
+				}
+				if (i < 4 || !u || (u >= 0xd800 && u <= 0xdfff)) {
+					fail(ps, "\\u needs four hex digits of a character other than NUL "
+					     "and surrogates");
 					free(s);
 					return NULL;
 				}
 				ps->p += 4;
-				c = (char)u;
+				if (u < 0x80) {
+					c = (char)u;
+					break;
+				}
+				/* UTF-8: two or three bytes; the last goes through c below. */
+				if (!grow(ps, &s, &cap, n + 4))
+					return NULL;
+				if (u < 0x800) {
+					s[n++] = (char)(0xc0 | (u >> 6));
+				} else {
+					s[n++] = (char)(0xe0 | (u >> 12));
+					s[n++] = (char)(0x80 | ((u >> 6) & 0x3f));
+				}
+				c = (char)(0x80 | (u & 0x3f));
 				break;
 			}
-			default:
-				fail(ps, "bad escape '\\%c' in a string", c);
-				free(s);
-				return NULL;
-			}
-		}
-		if (n + 2 > cap) {
-			char *t = realloc(s, cap *= 2);
+			default: {
+				char shown[8];
 
-			if (!t) {
+				fail(ps, "bad escape '\\%s' in a string", excerpt(ps->p - 1, 1, shown,
+										sizeof(shown)));
 				free(s);
-				fail(ps, "out of memory");
 				return NULL;
 			}
-			s = t;
+			}
 		}
+		if (cont) {
+			cont--;		/* checked with its lead byte */
+		} else if (!escaped && (unsigned char)c >= 0x80) {
+			cont = utf8_len(ps->p - 1) - 1;
+			if (cont < 0) {
+				fail(ps, "a string that is not UTF-8 (JSON text is UTF-8)");
+				free(s);
+				return NULL;
+			}
+		}
+		if (!grow(ps, &s, &cap, n + 2))
+			return NULL;
 		s[n++] = c;
 	}
 	ps->p++;
@@ -226,10 +312,13 @@ static struct json *parse_value(struct parser *ps)
 		ps->p = e;
 		return j;
 	}
-	if (!*s)
+	if (!*s) {
 		fail(ps, "unexpected end of the file");
-	else
-		fail(ps, "unexpected '%.10s'", s);
+	} else {
+		char shown[48];
+
+		fail(ps, "unexpected '%s'", excerpt(s, 10, shown, sizeof(shown)));
+	}
 	return NULL;
 }
 
@@ -286,21 +375,72 @@ const char *json_type_name(enum json_type t)
 	return names[t];
 }
 
+/*
+ * A JSON string: quotes, backslashes and control characters escaped; bytes that are not UTF-8
+ * (a command line, a file name) as U+FFFD, so that the output always parses.
+ */
+static void jw_string(FILE *f, const char *v)
+{
+	const unsigned char *c = (const unsigned char *)v;
+
+	fputc('"', f);
+	while (*c) {
+		int len = 0, i;
+
+		if (*c == '"' || *c == '\\') {
+			fprintf(f, "\\%c", *c++);
+			continue;
+		}
+		if (*c < 0x20 || *c == 0x7f) {
+			fprintf(f, "\\u%04x", *c++);
+			continue;
+		}
+		if (*c < 0x80) {
+			fputc(*c++, f);
+			continue;
+		}
+		if (*c >= 0xc2 && *c <= 0xdf)
+			len = 2;
+		else if (*c >= 0xe0 && *c <= 0xef)
+			len = 3;
+		else if (*c >= 0xf0 && *c <= 0xf4)
+			len = 4;
+		for (i = 1; i < len && (c[i] & 0xc0) == 0x80; i++)
+			;
+		if (!len || i < len) {
+			fputs("\\ufffd", f);
+			c++;
+			continue;
+		}
+		fwrite(c, 1, len, f);
+		c += len;
+	}
+	fputc('"', f);
+}
+
 static void jw_key(struct json_writer *w, const char *key)
 {
-	if (w->depth > 0)
-		fprintf(w->f, "%s\n", w->first[w->depth] ? "" : ",");
+	if (w->compact) {
+		if (w->depth > 0 && !w->first[w->depth])
+			fputs(", ", w->f);
+	} else {
+		if (w->depth > 0)
+			fprintf(w->f, "%s\n", w->first[w->depth] ? "" : ",");
+		fprintf(w->f, "%*s", 2 * w->depth, "");
+	}
 	w->first[w->depth] = false;
-	fprintf(w->f, "%*s", 2 * w->depth, "");
-	if (key)
-		fprintf(w->f, "\"%s\": ", key);
+	if (key) {
+		jw_string(w->f, key);
+		fputs(": ", w->f);
+	}
 }
 
 void jw_begin(struct json_writer *w, const char *key, char open)
 {
 	jw_key(w, key);
 	fputc(open, w->f);
-	w->depth++;
+	if (w->depth < JSON_MAX_DEPTH)
+		w->depth++;
 	w->first[w->depth] = true;
 }
 
@@ -308,8 +448,9 @@ void jw_end(struct json_writer *w, char close)
 {
 	bool empty = w->first[w->depth];
 
-	w->depth--;
-	if (empty)
+	if (w->depth > 0)
+		w->depth--;
+	if (empty || w->compact)
 		fputc(close, w->f);
 	else
 		fprintf(w->f, "\n%*s%c", 2 * w->depth, "", close);
@@ -334,23 +475,26 @@ void jw_int(struct json_writer *w, const char *key, long long v)
 
 void jw_str(struct json_writer *w, const char *key, const char *v)
 {
-	const char *c;
-
 	jw_key(w, key);
-	if (!v) {
+	if (!v)
 		fputs("null", w->f);
-		return;
-	}
-	fputc('"', w->f);
-	for (c = v; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(w->f, "\\%c", *c);
-		else if ((unsigned char)*c < 0x20)
-			fprintf(w->f, "\\u%04x", *c);
-		else
-			fputc(*c, w->f);
-	}
-	fputc('"', w->f);
+	else
+		jw_string(w->f, v);
+}
+
+void jw_num(struct json_writer *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+void jw_double(struct json_writer *w, const char *key, double v, int prec)
+{
+	jw_key(w, key);
+	if (isfinite(v))
+		fprintf(w->f, "%.*f", prec, v);
+	else
+		fputs("null", w->f);
 }
 
 void jw_bool(struct json_writer *w, const char *key, bool v)

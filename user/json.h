@@ -30,16 +30,27 @@ void json_free(struct json *j);
 struct json *json_member(struct json *obj, const char *key);
 const char *json_type_name(enum json_type t);
 
-/* Writer: nested objects and arrays, two spaces of indentation, keys in the given order. */
+/*
+ * Writer: nested objects and arrays, keys in the given order, strings escaped.  Indented by
+ * two spaces a level (spec files, 'args'), or with .compact one line per top-level value (the
+ * --json outputs: one object a line).  Nesting deeper than JSON_MAX_DEPTH is not written.
+ */
+#define JSON_MAX_DEPTH 15
+
 struct json_writer {
 	FILE *f;
+	bool compact;
 	int depth;
-	bool first[16];
+	bool first[JSON_MAX_DEPTH + 1];
 };
 
 void jw_begin(struct json_writer *w, const char *key, char open);
 void jw_end(struct json_writer *w, char close);
+/* UINT64_MAX is written "max" (spec files); jw_num() writes any value as a number. */
 void jw_u64(struct json_writer *w, const char *key, uint64_t v);
+void jw_num(struct json_writer *w, const char *key, uint64_t v);
+/* A number with prec decimals; NaN and infinities (not JSON) are written null. */
+void jw_double(struct json_writer *w, const char *key, double v, int prec);
 void jw_int(struct json_writer *w, const char *key, long long v);
 void jw_str(struct json_writer *w, const char *key, const char *v);	/* NULL: null */
 void jw_bool(struct json_writer *w, const char *key, bool v);

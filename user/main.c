@@ -24,8 +24,8 @@ static const struct command {
 	{ "run", cmd_run, "run a setup from a JSON spec (damo's shape + bpf + policy)" },
 	{ "args", cmd_args, "print the spec a scheme command line means" },
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
-	{ "stop", cmd_stop, "stop pinned sessions" },
-	{ "status", cmd_status, "list pinned sessions and their counters" },
+	{ "stop", cmd_stop, "stop sessions; remove what a dead one left" },
+	{ "status", cmd_status, "list every session, its kdamond and owner" },
 	{ "bench", cmd_bench, "measure the reporters' cost on a fault-heavy workload" },
 	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
 };
@@ -56,7 +56,11 @@ static void usage(FILE *f)
 		"  damon-bpf report run.dbr\n"
 		"  damon-bpf reclaim --pid 4242 --pid 4243 --min-age 2min --quota 64MiB/s\n"
 		"  damon-bpf args tier --fast 0 --slow 1 > tier.json; damon-bpf run tier.json\n"
-		"  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n");
+		"  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n"
+		"\n"
+		"EXIT STATUS: 0 done, 1 runtime error (said on stderr), 64 usage error; count\n"
+		"exits with its COMMAND's status.  SIGINT, SIGTERM, SIGHUP and a closed output\n"
+		"end every command cleanly: what it created is removed (docs/usage.md).\n");
 }
 
 int main(int argc, char **argv)
@@ -75,16 +79,18 @@ int main(int argc, char **argv)
 		} else {
 			err("unknown option '%s'", argv[1]);
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 		argc--;
 		argv++;
 	}
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print_fn);
+	/* Every command ends cleanly on SIGINT, SIGTERM, SIGHUP and a closed output (SIGPIPE). */
+	install_signal_handlers();
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(argv[1], commands[i].name)) {
 			/* argv[0] becomes "damon-bpf COMMAND" for argp's messages. */
@@ -96,5 +102,5 @@ int main(int argc, char **argv)
 		}
 	}
 	err("unknown command '%s' (see 'damon-bpf --help')", argv[1]);
-	return 2;
+	return EXIT_USAGE;
 }

@@ -46,7 +46,8 @@ static const char doc[] =
 "  damon-bpf monitor --pid 4242 --cpus 0 --duration 10s\n"
 "  damon-bpf monitor --pid 4242 --write-only --json  # one JSON object per interval\n"
 "  damon-bpf monitor --pid 4242 --source fault,pte --record run.dbr\n"
-"  damon-bpf report run.dbr\n";
+"  damon-bpf report run.dbr\n"
+EXIT_DOC;
 
 enum {
 	OPT_SAMPLE = 256, OPT_AGGR, OPT_UPDATE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS,
@@ -148,6 +149,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_duration_us(arg, &v) || v == 0)
 			argp_error(state, "'%s' is not a time: use a number with us, ms, s, m or h "
 				   "(e.g. 5ms, 2s)", arg);
+		if ((key == OPT_SAMPLE || key == OPT_AGGR || key == OPT_UPDATE) &&
+		    v > MAX_INTERVAL_US)
+			argp_error(state, "'%s': DAMON intervals are at most 1h here (e.g. --sample "
+				   "5ms --aggr 100ms --update 1s)", arg);
 		if (key == OPT_SAMPLE)
 			a->cfg.sample_us = v;
 		else if (key == OPT_AGGR)
@@ -435,7 +440,9 @@ int cmd_monitor(int argc, char **argv)
 	struct monitor_args a = {};
 	struct reporter_opts ro = {};
 	struct session s = {};
-	bool kfunc, reporting;
+	struct session_file sf;
+	bool kfunc, reporting, recorded = false;
+	char name[72];
 	double start, next, end;
 	int i, ret = 1;
 
@@ -444,7 +451,7 @@ int cmd_monitor(int argc, char **argv)
 	a.interval_us = 1000000;
 	a.view.top = 10;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	s.a = &a;
 	s.damon.kdamond = -1;
 	snapshot_init(&s.snap);
@@ -477,7 +484,14 @@ int cmd_monitor(int argc, char **argv)
 		info("damon-bpf: --sample/--aggr have no effect in fallback mode");
 	describe(&s);
 
-	install_signal_handlers();
+	/* The owner record: written before the kdamond, the links or the pins exist. */
+	if (a.pin)
+		snprintf(name, sizeof(name), "%s", a.pin);
+	else
+		snprintf(name, sizeof(name), "monitor-%d", getpid());
+	session_file_init(&sf, a.pin ? "pinned" : "monitor");
+	sf.first_pid = a.cfg.nr_pids ? a.cfg.pids[0] : -1;
+	snprintf(sf.desc, sizeof(sf.desc), "%s", s.si.desc);
 	if (s.si.mode == MODE_DAMON) {
 		strcpy(a.cfg.ops, a.paddr ? "paddr" : "vaddr");
 		a.cfg.page_table = a.src_pte;
@@ -495,13 +509,19 @@ int cmd_monitor(int argc, char **argv)
 			.pattern = { 0, UINT64_MAX, 0, UINT32_MAX, 0, UINT32_MAX },
 			.target_nid = -1,	/* every target's regions: no filter */
 		};
-		if (damon_check() || damon_claim(&s.damon) || damon_apply(&s.damon, &a.cfg))
+		if (damon_check() || session_claim(name, &sf, &s.damon))
 			goto out;
+		recorded = true;
+		/* DAMON listens first, so that the first reports are not dropped for want of a
+		 * context. */
+		if (damon_apply(&s.damon, &a.cfg) || damon_start(&s.damon) ||
+		    session_started(name, &sf, &s.damon))
+			goto out;
+	} else {
+		if (session_write(name, &sf))
+			goto out;
+		recorded = true;
 	}
-
-	/* DAMON listens first, so that the first reports are not dropped for want of a context. */
-	if (s.si.mode == MODE_DAMON && damon_start(&s.damon))
-		goto out;
 
 	ro.fault = a.src_fault;
 	ro.perf = a.src_perf;
@@ -526,19 +546,13 @@ int cmd_monitor(int argc, char **argv)
 		info("damon-bpf: fault source: page_fault_user (%s)", s.rep.fault_variant);
 
 	if (a.pin) {
-		if (session_pin(a.pin, &s.rep, &s.damon, s.si.desc,
-				a.cfg.nr_pids ? a.cfg.pids[0] : -1)) {
-			/* Half pinned: take down what exists, pins included. */
-			char *argv_stop[] = { "stop", (char *)a.pin, NULL };
-
-			reporter_stop(&s.rep);
-			s.damon.kdamond = -1;
-			cmd_stop(2, argv_stop);
+		/* Half pinned, the pins are removed again; the kdamond and record go below. */
+		if (session_pin(a.pin, &sf, &s.rep, &s.damon))
 			goto out;
-		}
 		info("damon-bpf: session %s runs on: 'damon-bpf status', 'damon-bpf stop %s'", a.pin,
 		     a.pin);
-		s.damon.kdamond = -1;	/* the session owns it now */
+		s.damon.kdamond = -1;	/* the pinned session owns it now */
+		recorded = false;
 		ret = 0;
 		goto out;
 	}
@@ -584,7 +598,10 @@ out:
 	if (s.rec && gzclose(s.rec) != Z_OK && !ret)
 		ret = err("%s: write failed", a.record);
 	reporter_stop(&s.rep);
-	damon_release(&s.damon);
+	if (recorded)
+		session_end(name, &s.damon);
+	else
+		damon_release(&s.damon);
 	snapshot_free(&s.snap);
 	for (i = 0; i < s.nr_buckets; i++) {
 		free(s.buckets[i].reads);
@@ -610,11 +627,11 @@ int cmd_start(int argc, char **argv)
 			       "  damon-bpf status; damon-bpf stop hot\n");
 			return 0;
 		}
-		return err("usage: damon-bpf start NAME [monitor options]"), 2;
+		return err("usage: damon-bpf start NAME [monitor options]"), EXIT_USAGE;
 	}
 	av = calloc(argc + 3, sizeof(*av));
 	if (!av)
-		return 1;
+		return err("out of memory"), EXIT_RUNTIME;
 	av[0] = argv[0];
 	av[1] = "--pin";
 	av[2] = argv[1];

@@ -45,7 +45,8 @@ static const char doc[] =
 "  damon-bpf reclaim --pid 4242 --pid 4243 --min-age 2min --quota 64MiB/s\n"
 "  damon-bpf reclaim --pid 4242 --pid 4243 --priority 4243:4 --wmarks 500,400,50\n"
 "  damon-bpf reclaim --add 4244          # into the running session 'reclaim'\n"
-"  damon-bpf reclaim --remove 4242\n";
+"  damon-bpf reclaim --remove 4242\n"
+EXIT_DOC;
 
 enum { OPT_MIN_AGE = OPT_CMD_BASE, OPT_WMARKS };
 
@@ -72,7 +73,7 @@ struct reclaim_args {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct reclaim_args *a = state->input;
-	long n;
+	int n = -1;
 
 	switch (key) {
 	case OPT_MIN_AGE:
@@ -82,7 +83,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_WMARKS:
 		if (!strcmp(arg, "off"))
 			break;
-		if (sscanf(arg, "%u,%u,%u%n", &a->wm[0], &a->wm[1], &a->wm[2], (int *)&n) != 3 ||
+		if (sscanf(arg, "%u,%u,%u%n", &a->wm[0], &a->wm[1], &a->wm[2], &n) != 3 || n < 0 ||
 		    arg[n] || a->wm[0] > 1000 || !(a->wm[0] >= a->wm[1] && a->wm[1] >= a->wm[2]))
 			argp_error(state, "--wmarks %s: HIGH,MID,LOW per mille of free memory, "
 				   "1000 >= HIGH >= MID >= LOW", arg);
@@ -109,7 +110,7 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 
 	scheme_args_init(&a.c, "reclaim", 128ULL << 20);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	if (a.c.add || a.c.remove)
 		return 0;

@@ -14,7 +14,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf report run.dbr\n"
-"  damon-bpf report --json run.dbr | tail -n 1\n";
+"  damon-bpf report --json run.dbr | tail -n 1\n"
+EXIT_DOC;
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per snapshot (the keys of monitor --json)" },
@@ -63,15 +64,16 @@ int cmd_report(int argc, char **argv)
 	struct session_info si;
 	struct snapshot s;
 	gzFile g;
-	int r, n = 0;
+	int r = 0, n = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
+	install_signal_handlers();
 	g = record_open(a.file, &si);
 	if (!g)
 		return 1;
 	snapshot_init(&s);
-	while ((r = record_read(g, &si, &s)) > 0) {
+	while (!exiting && (r = record_read(g, &si, &s)) > 0) {
 		view_print(stdout, &si, &s, &a.view);
 		n++;
 	}

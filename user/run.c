@@ -30,7 +30,8 @@ static const char run_doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf run docs/examples/reclaim.json\n"
-"  damon-bpf args tier --fast 0 --slow 1 | damon-bpf run - --duration 1m\n";
+"  damon-bpf args tier --fast 0 --slow 1 | damon-bpf run - --duration 1m\n"
+EXIT_DOC;
 
 struct run_args {
 	const char *file;
@@ -73,7 +74,7 @@ static int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o)
 	scheme_args_init(&a.c, "run", 0);
 	a.c.name = NULL;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	if (spec_load(sp, a.file))
 		return 1;
 	if (a.c.name)
@@ -114,7 +115,8 @@ static const char args_doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf args reclaim --pid 4242 --min-age 2min > reclaim.json\n"
-"  damon-bpf args tier --fast 0 --slow 1 --fast-used 95%\n";
+"  damon-bpf args tier --fast 0 --slow 1 --fast-used 95%\n"
+EXIT_DOC;
 
 int cmd_args(int argc, char **argv)
 {

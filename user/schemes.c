@@ -176,6 +176,9 @@ error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_s
 		if (parse_duration_us(arg, dst) || !*dst)
 			argp_error(state, "'%s' is not a time above 0: use a number with us, ms, s, "
 				   "m or h", arg);
+		if ((key == OPT_SAMPLE || key == OPT_AGGR) && *dst > MAX_INTERVAL_US)
+			argp_error(state, "'%s': DAMON intervals are at most 1h here (e.g. --sample "
+				   "5ms --aggr 100ms)", arg);
 		break;
 	case OPT_QUOTA:
 		slash = strchr(arg, '/');
@@ -307,7 +310,6 @@ struct runner {
 	struct spec sp;
 	struct damon_session d;
 	struct reporter rep;
-	bool rep_on;
 	char name[65];
 	char spec_path[256];
 	struct ranges ranges[DAMON_MAX_TARGETS];
@@ -635,12 +637,103 @@ static bool node_used(const struct spec *sp, int nid)
  * One interval's report: per target (per-target schemes), per scheme, per node; raw[] are the
  * schemes' stats as the kernel counts them (damon_scheme_stats()).
  */
+static void print_stats_json(struct runner *r, const struct damos_stats *st, double t,
+			     const char *name, const struct session_file *sf)
+{
+	struct json_writer w = { .f = stdout, .compact = true };
+	struct spec *sp = &r->sp;
+	int i, g, n = sp->ctx.nr_schemes;
+
+	jw_begin(&w, NULL, '{');
+	if (name) {
+		jw_str(&w, "name", name);
+		jw_str(&w, "kind", sp->policy.command[0] ? sp->policy.command : "run");
+		jw_str(&w, "kdamond", "on");
+		jw_int(&w, "owner", sf->owner);
+		jw_bool(&w, "owner_gone", false);
+		jw_str(&w, "command", sf->command);
+	}
+	jw_double(&w, "time", t, 3);
+	if (!strcmp(sp->policy.command, "collapse") && n) {
+		jw_num(&w, "min_access", sp->ctx.schemes[0].pattern.nr_min);
+		jw_num(&w, "max_access", spec_max_access(sp));
+	}
+	jw_begin(&w, "targets", '[');
+	for (i = 0; i < n; i++) {
+		int pid = sp->owner[i];
+
+		if (!per_target(sp, i))
+			continue;
+		jw_begin(&w, NULL, '{');
+		jw_int(&w, "pid", pid);
+		jw_str(&w, "action", sp->ctx.schemes[i].action);
+		jw_num(&w, "sz_tried", st[i].sz_tried);
+		jw_num(&w, "sz_applied", st[i].sz_applied);
+		jw_num(&w, "nr_tried", st[i].nr_tried);
+		jw_num(&w, "nr_applied", st[i].nr_applied);
+		jw_num(&w, "qt_exceeds", st[i].qt_exceeds);
+		jw_num(&w, "vm_swap_kb", proc_kb(pid, "status", "VmSwap:"));
+		jw_num(&w, "anon_huge_kb", proc_kb(pid, "smaps_rollup", "AnonHugePages:"));
+		jw_end(&w, '}');
+	}
+	jw_end(&w, ']');
+	jw_begin(&w, "schemes", '[');
+	for (i = 0; i < n; i++) {
+		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+		uint64_t cur[DAMOS_MAX_GOALS] = {}, esz = 0;
+
+		if (per_target(sp, i) || sp->owner[i] == OWNER_RETIRED)
+			continue;
+		damon_goal_values(&r->d, i, cur, s->nr_goals, &esz);
+		jw_begin(&w, NULL, '{');
+		jw_str(&w, "action", s->action);
+		jw_int(&w, "target_nid", s->target_nid);
+		jw_num(&w, "sz_tried", st[i].sz_tried);
+		jw_num(&w, "sz_applied", st[i].sz_applied);
+		jw_num(&w, "nr_tried", st[i].nr_tried);
+		jw_num(&w, "nr_applied", st[i].nr_applied);
+		jw_num(&w, "qt_exceeds", st[i].qt_exceeds);
+		jw_num(&w, "effective_sz", esz);
+		jw_begin(&w, "goals", '[');
+		for (g = 0; g < s->nr_goals; g++) {
+			jw_begin(&w, NULL, '{');
+			jw_str(&w, "metric", s->goals[g].metric);
+			jw_int(&w, "nid", s->goals[g].nid);
+			jw_num(&w, "target_value", s->goals[g].target_value);
+			jw_num(&w, "current_value", cur[g]);
+			jw_end(&w, '}');
+		}
+		jw_end(&w, ']');
+		jw_end(&w, '}');
+	}
+	jw_end(&w, ']');
+	jw_begin(&w, "nodes", '[');
+	for (i = 0; i < 64; i++) {
+		uint64_t total, free;
+
+		if (!node_used(sp, i) || node_mem(i, &total, &free) || !total)
+			continue;
+		jw_begin(&w, NULL, '{');
+		jw_int(&w, "nid", i);
+		jw_num(&w, "used_bp", (total - free) * 10000 / total);
+		jw_num(&w, "free_bp", free * 10000 / total);
+		jw_end(&w, '}');
+	}
+	jw_end(&w, ']');
+	jw_end(&w, '}');
+}
+
+/*
+ * One interval's report: per target (per-target schemes), per scheme, per node; raw[] are the
+ * schemes' stats as the kernel counts them (damon_scheme_stats()).  With a name (status), the
+ * session's name and owner lead.
+ */
 static void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
-			const char *name)
+			const char *name, const struct session_file *sf)
 {
 	struct damos_stats st[DAMON_MAX_SCHEMES];
 	struct spec *sp = &r->sp;
-	int i, k, n = sp->ctx.nr_schemes;
+	int i, n = sp->ctx.nr_schemes;
 	bool any_target = false;
 	char a[32], b[32], c[32];
 
@@ -649,46 +742,33 @@ static void print_stats(struct runner *r, const struct damos_stats *raw, double 
 		sub_stats(&st[i], &sp->base[i]);
 		any_target |= per_target(sp, i);
 	}
-	if (json) {
-		printf("{");
-		if (name)
-			printf("\"name\": \"%s\", \"kind\": \"%s\", \"kdamond\": \"on\", ", name,
-			       sp->policy.command[0] ? sp->policy.command : "run");
-		printf("\"time\": %.3f", t);
-		if (!strcmp(sp->policy.command, "collapse") && n)
-			printf(", \"min_access\": %u, \"max_access\": %u",
-			       sp->ctx.schemes[0].pattern.nr_min, spec_max_access(sp));
-		printf(", \"targets\": [");
-	} else {
-		if (name)
-			printf("%-16s kdamond on   %s", name, sp->policy.command);
-		else
-			printf("\nt=%.1fs", t);
-		if (!strcmp(sp->policy.command, "collapse") && n)
-			printf("  min-access %u of %u", sp->ctx.schemes[0].pattern.nr_min,
-			       spec_max_access(sp));
-		printf("\n");
-		if (any_target)
-			printf("  %-8s %-10s %12s %12s %10s %10s %10s\n", "PID", "ACTION", "TRIED",
-			       "APPLIED", "QUOTA HIT", "VmSwap", "AnonHuge");
+	for (i = 0; i < n; i++) {
+		if (!per_target(sp, i) && sp->owner[i] != OWNER_RETIRED) {
+			damon_update_quotas(&r->d);
+			break;
+		}
 	}
-	for (i = 0, k = 0; i < n; i++) {
+	if (json) {
+		print_stats_json(r, st, t, name, sf);
+		out_flush(stdout);
+		return;
+	}
+	if (name)
+		printf("%-16s kdamond on   %s", name, sp->policy.command);
+	else
+		printf("\nt=%.1fs", t);
+	if (!strcmp(sp->policy.command, "collapse") && n)
+		printf("  min-access %u of %u", sp->ctx.schemes[0].pattern.nr_min,
+		       spec_max_access(sp));
+	printf("\n");
+	if (any_target)
+		printf("  %-8s %-10s %12s %12s %10s %10s %10s\n", "PID", "ACTION", "TRIED",
+		       "APPLIED", "QUOTA HIT", "VmSwap", "AnonHuge");
+	for (i = 0; i < n; i++) {
 		int pid = sp->owner[i];
 
 		if (!per_target(sp, i))
 			continue;
-		if (json) {
-			printf("%s{\"pid\": %d, \"action\": \"%s\", \"sz_tried\": %llu, "
-			       "\"sz_applied\": %llu, \"nr_tried\": %llu, \"nr_applied\": %llu, "
-			       "\"qt_exceeds\": %llu, \"vm_swap_kb\": %llu, \"anon_huge_kb\": %llu}",
-			       k++ ? ", " : "", pid, sp->ctx.schemes[i].action,
-			       (unsigned long long)st[i].sz_tried, (unsigned long long)st[i].sz_applied,
-			       (unsigned long long)st[i].nr_tried, (unsigned long long)st[i].nr_applied,
-			       (unsigned long long)st[i].qt_exceeds,
-			       (unsigned long long)proc_kb(pid, "status", "VmSwap:"),
-			       (unsigned long long)proc_kb(pid, "smaps_rollup", "AnonHugePages:"));
-			continue;
-		}
 		format_bytes(st[i].sz_tried, a, sizeof(a));
 		format_bytes(st[i].sz_applied, b, sizeof(b));
 		format_bytes(proc_kb(pid, "status", "VmSwap:") << 10, c, sizeof(c));
@@ -697,15 +777,7 @@ static void print_stats(struct runner *r, const struct damos_stats *raw, double 
 		format_bytes(proc_kb(pid, "smaps_rollup", "AnonHugePages:") << 10, c, sizeof(c));
 		printf(" %10s\n", c);
 	}
-	if (json)
-		printf("], \"schemes\": [");
 	for (i = 0; i < n; i++) {
-		if (!per_target(sp, i) && sp->owner[i] != OWNER_RETIRED) {
-			damon_update_quotas(&r->d);
-			break;
-		}
-	}
-	for (i = 0, k = 0; i < n; i++) {
 		const struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
 		uint64_t cur[DAMOS_MAX_GOALS] = {}, esz = 0;
 		int g;
@@ -713,22 +785,6 @@ static void print_stats(struct runner *r, const struct damos_stats *raw, double 
 		if (per_target(sp, i) || sp->owner[i] == OWNER_RETIRED)
 			continue;
 		damon_goal_values(&r->d, i, cur, s->nr_goals, &esz);
-		if (json) {
-			printf("%s{\"action\": \"%s\", \"target_nid\": %d, \"sz_tried\": %llu, "
-			       "\"sz_applied\": %llu, \"nr_tried\": %llu, \"nr_applied\": %llu, "
-			       "\"qt_exceeds\": %llu, \"effective_sz\": %llu, \"goals\": [",
-			       k++ ? ", " : "", s->action, s->target_nid,
-			       (unsigned long long)st[i].sz_tried, (unsigned long long)st[i].sz_applied,
-			       (unsigned long long)st[i].nr_tried, (unsigned long long)st[i].nr_applied,
-			       (unsigned long long)st[i].qt_exceeds, (unsigned long long)esz);
-			for (g = 0; g < s->nr_goals; g++)
-				printf("%s{\"metric\": \"%s\", \"nid\": %d, \"target_value\": %llu, "
-				       "\"current_value\": %llu}", g ? ", " : "", s->goals[g].metric,
-				       s->goals[g].nid, (unsigned long long)s->goals[g].target_value,
-				       (unsigned long long)cur[g]);
-			printf("]}");
-			continue;
-		}
 		format_bytes(st[i].sz_tried, a, sizeof(a));
 		format_bytes(st[i].sz_applied, b, sizeof(b));
 		format_bytes(esz, c, sizeof(c));
@@ -742,24 +798,15 @@ static void print_stats(struct runner *r, const struct damos_stats *raw, double 
 			       s->goals[g].nid, (unsigned long long)cur[g],
 			       (unsigned long long)s->goals[g].target_value);
 	}
-	if (json)
-		printf("], \"nodes\": [");
-	for (i = 0, k = 0; i < 64; i++) {
+	for (i = 0; i < 64; i++) {
 		uint64_t total, free;
 
 		if (!node_used(sp, i) || node_mem(i, &total, &free) || !total)
 			continue;
-		if (json)
-			printf("%s{\"nid\": %d, \"used_bp\": %llu, \"free_bp\": %llu}", k++ ? ", " : "",
-			       i, (unsigned long long)((total - free) * 10000 / total),
-			       (unsigned long long)(free * 10000 / total));
-		else
-			printf("  node %d: %.2f %% used, %.2f %% free\n", i,
-			       (total - free) * 100.0 / total, free * 100.0 / total);
+		printf("  node %d: %.2f %% used, %.2f %% free\n", i, (total - free) * 100.0 / total,
+		       free * 100.0 / total);
 	}
-	if (json)
-		printf("]}\n");
-	fflush(stdout);
+	out_flush(stdout);
 }
 
 /* --- collapse --min-access auto ---------------------------------------------------------- */
@@ -890,19 +937,18 @@ static int start_reporters(struct runner *r)
 		o.tgids = sp->ctx.pids;
 		o.nr_tgids = sp->ctx.nr_pids;
 	}
-	if (reporter_start(&r->rep, &o))
-		return -1;
-	r->rep_on = true;
-	return 0;
+	/* On failure the caller's reporter_stop() frees what reporter_start() left. */
+	return reporter_start(&r->rep, &o);
 }
 
 int schemes_run(struct spec *sp, const struct run_opts *o)
 {
 	struct damos_stats st[DAMON_MAX_SCHEMES];
 	struct runner *r = calloc(1, sizeof(*r));
-	struct session_file sf = {};
+	struct session_file sf;
 	struct session_lock lock;
 	struct damon_ctx_cfg c;
+	bool claimed = false;
 	double start, end;
 	int ret = 1, i;
 
@@ -935,21 +981,19 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
 		goto out_free;
 	refresh_ranges(r);
-	install_signal_handlers();
 	kernel_cfg(r, &c);
-	if (damon_claim(&r->d) || damon_apply(&r->d, &c) || damon_start(&r->d))
-		goto out;
-	if (start_reporters(r))
-		goto out;
-	sf = (struct session_file){ .kdamond = r->d.kdamond, .kdamond_pid = damon_kdamond_pid(&r->d),
-				    .first_pid = r->sp.ctx.pids[0], .owner = getpid() };
-	snprintf(sf.kind, sizeof(sf.kind), "%s", r->sp.policy.command[0] ? r->sp.policy.command :
-		 "run");
+	/* The owner record first: whatever happens from here on, 'stop' can undo it. */
+	session_file_init(&sf, r->sp.policy.command[0] ? r->sp.policy.command : "run");
+	sf.first_pid = strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.pids[0] : -1;
 	snprintf(sf.spec, sizeof(sf.spec), "%s", r->spec_path);
 	snprintf(sf.desc, sizeof(sf.desc), "%s: %d target(s), %d scheme(s)", sf.kind,
 		 r->sp.ctx.nr_pids, r->sp.ctx.nr_schemes);
-	mkdir(SESSION_DIR, 0700);
-	if (save_state(r) || session_write(r->name, &sf))
+	if (session_claim(r->name, &sf, &r->d))
+		goto out_free;
+	claimed = true;
+	if (damon_apply(&r->d, &c) || damon_start(&r->d) || session_started(r->name, &sf, &r->d))
+		goto out;
+	if (start_reporters(r) || save_state(r))
 		goto out;
 	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, sf.kind,
 	     strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.nr_pids : 0, r->sp.ctx.nr_schemes,
@@ -996,7 +1040,7 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 			session_unlock(&lock);
 			goto out;
 		}
-		print_stats(r, st, monotonic_s() - start, o->json, NULL);
+		print_stats(r, st, monotonic_s() - start, o->json, NULL, NULL);
 		session_unlock(&lock);
 		if (end && monotonic_s() >= end)
 			break;
@@ -1007,11 +1051,9 @@ out_stopped:
 	err("the kdamond stopped while the session ran: turned off from outside, or it failed "
 	    "(see dmesg)");
 out:
-	if (r->rep_on)
-		reporter_stop(&r->rep);
-	damon_release(&r->d);
-	if (sf.owner)
-		session_remove(r->name);
+	reporter_stop(&r->rep);
+	if (claimed)
+		session_end(r->name, &r->d);
 out_free:
 	free(r);
 	return ret;
@@ -1138,26 +1180,21 @@ out_free:
 	return ret;
 }
 
-int schemes_status(const char *name, bool json)
+int schemes_status(const char *name, const struct session_file *sf, bool json)
 {
 	struct runner *r = calloc(1, sizeof(*r));
-	struct session_file sf;
 	int ret = -1;
 
 	if (!r)
 		return -1;
-	if (session_read(name, &sf) || !sf.spec[0]) {
-		free(r);
-		return 0;
-	}
 	if (!attach(r, name)) {
 		struct damos_stats st[DAMON_MAX_SCHEMES];
 
 		ret = damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes);
 		if (!ret)
-			print_stats(r, st, 0, json, name);
-		if (!json)
-			printf("%16s loader pid %d, spec %s\n", "", sf.owner, sf.spec);
+			print_stats(r, st, 0, json, name, sf);
+		if (!ret && !json)
+			printf("%16s loader pid %d, spec %s\n", "", sf->owner, sf->spec);
 	}
 	free(r);
 	return ret;

@@ -69,8 +69,9 @@ int schemes_command(int argc, char **argv, scheme_spec_fn build,
 int schemes_run(struct spec *sp, const struct run_opts *o);
 /* Adds pid (with priority prio) to, or removes it from, the running session name. */
 int schemes_change(const char *name, int add, int remove, uint32_t prio);
-/* Prints the scheme stats of the session name (for 'status'); 0 if it is no scheme session. */
-int schemes_status(const char *name, bool json);
+struct session_file;
+/* Prints the scheme stats of the running scheme session name (for 'status'); -1 if it cannot. */
+int schemes_status(const char *name, const struct session_file *sf, bool json);
 
 /* Per-target schemes (reclaim, collapse): one scheme per target with a target filter. */
 void schemes_add_per_target(struct spec *sp, const struct damon_scheme_cfg *tmpl);

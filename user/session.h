@@ -14,21 +14,33 @@
 #define SESSION_DIR "/run/damon-bpf"
 
 /*
- * The session file /run/damon-bpf/NAME.session, one "key=value" a line.  Pinned sessions
- * name their kdamond; scheme sessions (reclaim, collapse, tier, run) also the loader that
- * runs them (owner) and their spec state (spec, a JSON file next to it).
+ * The owner record /run/damon-bpf/NAME.session (JSON): what a session created, written before
+ * it creates it, so that whatever happens to the loader (SIGKILL included) 'stop' and the next
+ * command that needs DAMON can remove it.  Every session has one: monitor (named
+ * monitor-PID), pinned ones (start, monitor --pin), bench's DAMON phase, and scheme sessions
+ * (reclaim, collapse, tier, run), whose spec state is a JSON file next to it.
  */
 struct session_file {
-	int kdamond, kdamond_pid, first_pid, nr_cpus;
-	int owner;			/* pid of the loader running the session, 0: none */
-	char kind[16];			/* "pinned", or the scheme command */
+	char kind[16];			/* monitor, pinned, bench, or the scheme command */
+	int owner;			/* pid of the loader running it; 0: held by its pins */
+	unsigned long long owner_start;	/* the owner's start time, against pid reuse */
+	char command[256];		/* the owner's command line */
+	int kdamond;			/* index under kdamonds/, -1: none */
+	int kdamond_pid;		/* -1: not known (yet) */
+	int first_pid;			/* the first target, -1: none (paddr) */
+	int nr_cpus;
+	char pins[256];			/* directory of the session's pins, "" none */
 	char desc[320];
 	char spec[256];
 };
 
+/* A record for a session of this process: owner, command line, no kdamond, no pins. */
+void session_file_init(struct session_file *sf, const char *kind);
 int session_write(const char *name, const struct session_file *sf);
 int session_read(const char *name, struct session_file *sf);
 void session_remove(const char *name);
+/* Whether the session's loader still runs (0: a pinned session, which has none). */
+bool session_owner_alive(const struct session_file *sf);
 /* Path of a session's file with the given suffix (".session", ".json", ".lock"). */
 void session_path(const char *name, const char *suffix, char *buf, size_t len);
 
@@ -46,13 +58,31 @@ struct session_lock {
 int session_lock(const char *name, struct session_lock *l);
 void session_unlock(struct session_lock *l);
 
-/* Refuses bad names and names of existing sessions. */
+/*
+ * Claims DAMON for session name: under one lock (/run/damon-bpf/.claim.lock) that serialises
+ * every claim, removes what sessions whose loader died left behind (saying what), refuses when
+ * a live session holds a kdamond, writes the owner record sf (kdamond 0, pid not yet known)
+ * and only then creates the kdamond (damon_claim()).  On failure nothing is left.
+ */
+int session_claim(const char *name, struct session_file *sf, struct damon_session *d);
+/* Records the running kdamond's pid (after damon_start()). */
+int session_started(const char *name, struct session_file *sf, const struct damon_session *d);
+/* Turns the kdamond off and removes it, then the owner record (in that order). */
+void session_end(const char *name, struct damon_session *d);
+
+/* Refuses bad names and names of existing sessions (but for those whose loader died). */
 int session_check_name(const char *name);
 /* The same, and checks bpffs for pinning; call before creating anything. */
 int session_check_new(const char *name);
-/* Pins r's maps and links, writes the session file; r's links are then disconnected. */
-int session_pin(const char *name, struct reporter *r, const struct damon_session *d,
-		const char *desc, int first_pid);
+/*
+ * Pins r's maps and links under PIN_ROOT/name (sf->pins, recorded before the first pin), then
+ * hands the session over to its pins (owner 0); r's links are then disconnected.  On failure
+ * the pins made so far are removed again.
+ */
+int session_pin(const char *name, struct session_file *sf, struct reporter *r,
+		const struct damon_session *d);
+/* Removes the pins of a session; the number removed, or -1. */
+int session_unpin(const char *name, const struct session_file *sf);
 
 int cmd_stop(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -716,8 +716,7 @@ int spec_from_json(struct spec *sp, struct json *root, const char *file)
 
 int spec_load(struct spec *sp, const char *path)
 {
-	char errbuf[256], *text;
-	struct json *root;
+	char *text;
 	size_t len = 0, cap = 65536;
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int ret;
@@ -737,11 +736,21 @@ int spec_load(struct spec *sp, const char *path)
 	if (!text)
 		return err("%s: out of memory", path);
 	text[len] = '\0';
-	root = json_parse(text, errbuf, sizeof(errbuf));
+	ret = spec_from_text(sp, text, path);
 	free(text);
+	return ret;
+}
+
+int spec_from_text(struct spec *sp, const char *text, const char *file)
+{
+	char errbuf[256];
+	struct json *root;
+	int ret;
+
+	root = json_parse(text, errbuf, sizeof(errbuf));
 	if (!root)
-		return err("%s: %s", path, errbuf);
-	ret = spec_from_json(sp, root, path);
+		return err("%s: %s", file, errbuf);
+	ret = spec_from_json(sp, root, file);
 	json_free(root);
 	return ret;
 }

@@ -54,6 +54,8 @@ void spec_init(struct spec *sp);
  */
 int spec_load(struct spec *sp, const char *path);
 int spec_from_json(struct spec *sp, struct json *root, const char *file);
+/* The same from the text of a spec (file names it in errors). */
+int spec_from_text(struct spec *sp, const char *text, const char *file);
 /* Prints the spec; with state, the loader's bookkeeping too (owners, stats bases). */
 void spec_print(FILE *f, const struct spec *sp, bool state);
 int spec_save(const struct spec *sp, const char *path);

@@ -44,7 +44,8 @@ static const char doc[] =
 "EXAMPLES:\n"
 "  damon-bpf tier --fast 0 --slow 1\n"
 "  damon-bpf tier --fast 0 --slow 1 --fast-used 95% --fast-free 5% --min-age 10s\n"
-"  damon-bpf tier --fast 0 --slow 1 --source fault --write-hot\n";
+"  damon-bpf tier --fast 0 --slow 1 --source fault --write-hot\n"
+EXIT_DOC;
 
 enum { OPT_FAST = OPT_CMD_BASE, OPT_SLOW, OPT_FAST_USED, OPT_FAST_FREE, OPT_MIN_AGE,
        OPT_HOT_ACCESS, OPT_SOURCE, OPT_WRITE_HOT };
@@ -162,7 +163,7 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	scheme_args_init(&a.c, "tier", 256ULL << 20);
 	a.c.no_pids = true;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return 2;
+		return EXIT_USAGE;
 	*out = a.c;
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");

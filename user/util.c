@@ -249,6 +249,35 @@ void install_signal_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int out_flush(FILE *f)
+{
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	exiting = 1;
+	return -1;
+}
+
+unsigned long long pid_start_time(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	/* The command name may hold spaces and parentheses: count fields after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &t) != 1)
+		return 0;
+	return t;
 }
 
 int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -317,4 +346,28 @@ int read_file(const char *path, char *buf, size_t len)
 		return -1;
 	buf[n] = '\0';
 	return n;
+}
+
+char *read_whole(const char *path, size_t max)
+{
+	size_t len = 0;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = malloc(max + 1);
+	while (buf && len < max && (n = read(fd, buf + len, max - len)) > 0)
+		len += n;
+	close(fd);
+	if (buf && len == max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	if (buf)
+		buf[len] = '\0';
+	return buf;
 }

@@ -12,6 +12,18 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Exit statuses of every command: 0 done, 1 runtime error, 64 usage error (EX_USAGE, argp's). */
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 64
+/* The longest sampling, aggregation or update interval accepted: longer ones are typos. */
+#define MAX_INTERVAL_US 3600000000ULL
+
+/* The end of every command's --help (argp prints what follows \v after the options). */
+#define EXIT_DOC "\vExit status: 0 done (a signal or a closed output also ends a session with\n" \
+	"0, after removing what it created), 1 runtime error (said on stderr), 64 usage error.\n"
+#define EXIT_DOC_COUNT "\vExit status: COMMAND's; 1 runtime error of count itself (said on " \
+	"stderr),\n64 usage error.\n"
+
 extern bool verbose;
 extern volatile sig_atomic_t exiting;
 
@@ -37,7 +49,15 @@ double monotonic_s(void);
 /* Sleeps until t (monotonic_s() seconds) or until a signal sets 'exiting'. */
 void sleep_until(double t);
 
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE set 'exiting' (a closed output pipe then fails writes
+ * with EPIPE instead of killing the loader), so that every command cleans up on its way out.
+ */
 void install_signal_handlers(void);
+/* Flushes f; a failed write (EPIPE: the reader went away) sets 'exiting'.  Returns -1 then. */
+int out_flush(FILE *f);
+/* A process's start time (field 22 of /proc/PID/stat, clock ticks since boot), 0 if gone. */
+unsigned long long pid_start_time(int pid);
 int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args);
 /* Whether a process exists (and is not a zombie). */
 bool pid_alive(int pid);
@@ -46,5 +66,7 @@ bool pid_is_kthread(int pid);
 
 int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int read_file(const char *path, char *buf, size_t len);
+/* The whole file, NUL-terminated, malloc'd; NULL (errno set) if unreadable or over max bytes. */
+char *read_whole(const char *path, size_t max);
 
 #endif

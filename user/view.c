@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 #include "view.h"
 
@@ -129,34 +130,47 @@ static const char *const stat_names[STAT_MAX] = {
 
 static void print_json(FILE *f, const struct session_info *si, const struct snapshot *s)
 {
+	struct json_writer w = { .f = f, .compact = true };
 	int i, c, n = si->nr_cpus;
 
-	fprintf(f, "{\"time\": %.3f, \"mode\": \"%s\", \"max_nr_accesses\": %u, \"reporter\": {",
-		s->time, si->mode == MODE_DAMON ? "damon" : "fallback", s->max_nr_accesses);
+	jw_begin(&w, NULL, '{');
+	jw_double(&w, "time", s->time, 3);
+	jw_str(&w, "mode", si->mode == MODE_DAMON ? "damon" : "fallback");
+	jw_num(&w, "max_nr_accesses", s->max_nr_accesses);
+	jw_begin(&w, "reporter", '{');
 	for (i = 0; i < STAT_MAX; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", stat_names[i],
-			(unsigned long long)s->stats[i]);
-	fprintf(f, "}, \"regions\": [");
+		jw_num(&w, stat_names[i], s->stats[i]);
+	jw_end(&w, '}');
+	jw_begin(&w, "regions", '[');
 	for (i = 0; i < s->nr_regions; i++) {
 		const struct view_region *r = &s->regions[i];
 
-		fprintf(f, "%s{\"start\": %llu, \"end\": %llu, \"size\": %llu, \"nr_accesses\": %u, ",
-			i ? ", " : "", (unsigned long long)r->start, (unsigned long long)r->end,
-			(unsigned long long)(r->end - r->start), r->nr_accesses);
+		jw_begin(&w, NULL, '{');
+		jw_num(&w, "start", r->start);
+		jw_num(&w, "end", r->end);
+		jw_num(&w, "size", r->end - r->start);
+		jw_num(&w, "nr_accesses", r->nr_accesses);
 		if (s->max_nr_accesses)
-			fprintf(f, "\"access_rate\": %.3f, ",
-				(double)r->nr_accesses / s->max_nr_accesses);
+			jw_double(&w, "access_rate", (double)r->nr_accesses / s->max_nr_accesses, 3);
 		else
-			fprintf(f, "\"access_rate\": null, ");
-		fprintf(f, "\"age\": %u, \"pid\": %d, \"reads\": %llu, \"writes\": %llu, \"cpus\": [", r->age,
-			r->pid, (unsigned long long)sum(r->reads, n),
-			(unsigned long long)sum(r->writes, n));
-		for (c = 0; c < n; c++)
-			fprintf(f, "%s{\"cpu\": %d, \"reads\": %llu, \"writes\": %llu}", c ? ", " : "",
-				c, (unsigned long long)r->reads[c], (unsigned long long)r->writes[c]);
-		fprintf(f, "]}");
+			jw_null(&w, "access_rate");
+		jw_num(&w, "age", r->age);
+		jw_int(&w, "pid", r->pid);
+		jw_num(&w, "reads", sum(r->reads, n));
+		jw_num(&w, "writes", sum(r->writes, n));
+		jw_begin(&w, "cpus", '[');
+		for (c = 0; c < n; c++) {
+			jw_begin(&w, NULL, '{');
+			jw_int(&w, "cpu", c);
+			jw_num(&w, "reads", r->reads[c]);
+			jw_num(&w, "writes", r->writes[c]);
+			jw_end(&w, '}');
+		}
+		jw_end(&w, ']');
+		jw_end(&w, '}');
 	}
-	fprintf(f, "]}\n");
+	jw_end(&w, ']');
+	jw_end(&w, '}');
 }
 
 static void print_table(FILE *f, const struct session_info *si, const struct snapshot *s,
@@ -234,7 +248,7 @@ void view_print(FILE *f, const struct session_info *si, const struct snapshot *s
 		print_json(f, si, s);
 	else
 		print_table(f, si, s, o);
-	fflush(f);
+	out_flush(f);
 }
 
 /*
@@ -305,8 +319,12 @@ gzFile record_open(const char *path, struct session_info *si)
 		err("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (gz_get(g, magic, 8) || memcmp(magic, RECORD_MAGIC, 8) || gz_get(g, hdr, sizeof(hdr))) {
-		err("%s: not a damon-bpf record file", path);
+	if (gz_get(g, magic, 8) || memcmp(magic, RECORD_MAGIC, 8)) {
+		err("%s: not a damon-bpf record file (they start with DAMONBPF once unzipped)", path);
+		goto bad;
+	}
+	if (gz_get(g, hdr, sizeof(hdr))) {
+		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
 	if (hdr[0] != RECORD_VERSION || hdr[3] != STAT_MAX || hdr[2] == 0 ||
@@ -319,10 +337,11 @@ gzFile record_open(const char *path, struct session_info *si)
 	si->nr_cpus = hdr[2];
 	if (gz_get(g, &si->sample_us, 8) || gz_get(g, &si->aggr_us, 8) ||
 	    gz_get(g, si->desc, sizeof(si->desc))) {
-		err("%s: truncated header", path);
+		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
 	si->desc[sizeof(si->desc) - 1] = '\0';
+	si->file = path;
 	return g;
 bad:
 	gzclose(g);
@@ -338,23 +357,26 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 	if (n == 0)
 		return 0;
 	if (n != 4 || tag != SNAP_TAG)
-		return err("record file: corrupt snapshot");
+		return err("%s: record file: corrupt snapshot (no SNAP tag)", si->file);
 	snapshot_clear(s);
 	if (gz_get(g, &s->time, 8) || gz_get(g, &s->max_nr_accesses, 4) || gz_get(g, &nr, 4) ||
 	    gz_get(g, s->stats, sizeof(s->stats)))
-		return err("record file: truncated snapshot");
+		return err("%s: record file: truncated snapshot (the file was cut short: the "
+			   "snapshots before it are above)", si->file);
 	for (i = 0; i < nr; i++) {
 		uint64_t se[2];
 		struct view_region *r;
 
 		if (gz_get(g, se, 16))
-			return err("record file: truncated region");
+			return err("%s: record file: truncated region (the file was cut short: the "
+				   "snapshots before it are above)", si->file);
 		r = snapshot_add(s, si->nr_cpus, se[0], se[1]);
 		if (!r)
 			return err("out of memory");
 		if (gz_get(g, &r->nr_accesses, 4) || gz_get(g, &r->age, 4) || gz_get(g, &r->pid, 4) ||
 		    gz_get(g, r->reads, 8 * si->nr_cpus) || gz_get(g, r->writes, 8 * si->nr_cpus))
-			return err("record file: truncated region");
+			return err("%s: record file: truncated region (the file was cut short: the "
+				   "snapshots before it are above)", si->file);
 	}
 	return 1;
 }

@@ -39,6 +39,7 @@ struct session_info {
 	uint32_t nr_cpus;
 	uint64_t sample_us, aggr_us;
 	char desc[256];		/* "pid 42, sources fault (tp_btf), cpus 0, writes only" */
+	const char *file;	/* record_open(): the file, for record_read()'s errors */
 };
 
 struct view_opts {

@@ -622,3 +622,182 @@ def damon_off_all():
                     wr("%s/%s/state" % (d, k), "off")
             except OSError:
                 pass
+
+
+# --- the loader's lifecycle (tests/guest/loader_*.py) ---------------------------------------
+
+PIN_ROOT = "/sys/fs/bpf/damon-bpf"
+RECORD_DIR = "/run/damon-bpf"
+OUR_PROGS = REPORTER_PROGS + ("empty_fault",)
+
+
+def our_links():
+    """BPF links whose program is one of damon-bpf's, from 'bpftool link list'."""
+    try:
+        links = json.loads(run(["bpftool", "-j", "link", "list"], check_rc=False).stdout or "[]")
+        progs = json.loads(run(["bpftool", "-j", "prog", "show"], check_rc=False).stdout or "[]")
+    except ValueError:
+        return ["bpftool output unreadable"]
+    names = {p.get("id"): p.get("name") for p in progs}
+    return ["link %s (%s)" % (l.get("id"), names.get(l.get("prog_id")))
+            for l in links if names.get(l.get("prog_id")) in OUR_PROGS]
+
+
+def leftovers():
+    """Everything of damon-bpf's that exists, from the kernel's and the file system's view (not
+    the loader's own output): kdamonds, BPF links of its programs, pins, owner records."""
+    left = []
+    try:
+        n = nr_kdamonds()
+        if n:
+            states = [rd("%s/kdamonds/%d/state" % (DAMON, i)) for i in range(n)]
+            left.append("kdamonds %s" % states)
+    except OSError:
+        pass
+    left += our_links()
+    for d, _, files in os.walk(PIN_ROOT):
+        left += ["pin %s/%s" % (d, f) for f in files]
+    if os.path.isdir(RECORD_DIR):
+        left += ["record %s/%s" % (RECORD_DIR, f) for f in sorted(os.listdir(RECORD_DIR))]
+    return left
+
+
+def clean_start():
+    """Removes what earlier tests left (stop --all), so that leftovers() starts empty."""
+    if leftovers():
+        log("  leftovers before the test: %s; damon-bpf stop --all" % leftovers())
+        run([LOADER, "stop", "--all"], check_rc=False)
+        damon_off_all()
+        if os.path.exists(DAMON + "/kdamonds/nr_kdamonds") and nr_kdamonds():
+            wr(DAMON + "/kdamonds/nr_kdamonds", 0)
+
+
+def nothing_left_or_stop_all(what):
+    """After a loader died: either nothing of ours is left, or 'stop --all' removes all of it
+    and says what it removed.  Checks both; returns whether all is gone."""
+    left = wait_for(lambda: not leftovers(), 3) or leftovers()
+    if left is True:
+        return check(True, "%s: nothing left" % what)
+    p = run([LOADER, "stop", "--all"], check_rc=False)
+    said = p.stderr.strip().replace("\n", " | ")
+    gone = wait_for(lambda: not leftovers(), 5)
+    kd = any(x.startswith("kdamonds") for x in left)
+    pins = any(x.startswith("pin ") for x in left)
+    reported = ("removed" in said and (not kd or "kdamond" in said) and
+                (not pins or "pin(s)" in said))
+    return check(p.returncode == 0 and gone and reported,
+                 "%s: left %s; stop --all (exit %d) removed it all (%s) and said so: %s" %
+                 (what, left, p.returncode, leftovers() or "nothing left", said))
+
+
+def json_lines(text):
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def pipe_head1(cmd, timeout=120):
+    """'cmd | head -1': the loader must end by itself once head has gone (exit 0); returns
+    (loader exit status or None on time-out, head's line)."""
+    p1 = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p2 = subprocess.Popen(["head", "-n", "1"], stdin=p1.stdout, stdout=subprocess.PIPE, text=True)
+    p1.stdout.close()
+    line = p2.communicate(timeout=timeout)[0]
+    try:
+        rc = p1.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p1.kill()
+        p1.wait()
+        rc = None
+    err = p1.stderr.read().decode(errors="replace").strip()
+    p1.stderr.close()
+    if err:
+        log("  stderr: " + err.replace("\n", "\n  stderr: "))
+    return rc, line
+
+
+def kdamond_on():
+    try:
+        return nr_kdamonds() > 0 and rd(DAMON + "/kdamonds/0/state") == "on"
+    except OSError:
+        return False
+
+
+def records():
+    return [f for f in os.listdir(RECORD_DIR) if f.endswith(".session")] \
+        if os.path.isdir(RECORD_DIR) else []
+
+
+def kill_points(with_link):
+    """The moments between a loader's start and its steady state at which kill_matrix() sends
+    SIGKILL: (name, condition polled until true; None: at once)."""
+    pts = [("at once", None),
+           ("after 0.3 s", lambda: time.sleep(0.3) or True),
+           ("owner record written", lambda: bool(records())),
+           ("kdamond on", kdamond_on)]
+    if with_link:
+        pts.append(("BPF link attached", lambda: bool(our_links())))
+    pts.append(("steady state (output)", None))
+    return pts
+
+
+def kill_matrix(name, cmd, with_link=True, exits=False):
+    """SIGKILL the loader 'cmd' at each kill_points(); afterwards nothing of ours may be left,
+    or 'stop --all' removes it and says so.  exits: the command exits by itself once set up
+    (start): its last point is after that exit."""
+    for what, cond in kill_points(with_link):
+        log("  -- %s: SIGKILL %s" % (name, what))
+        with Loader(*cmd) as ld:
+            if what.startswith("steady"):
+                if exits:
+                    ok = wait_for(lambda: not ld.running(), 60) and ld.proc.returncode == 0
+                else:
+                    ok = wait_for(lambda: ld.objects() or not ld.running(), 60) and ld.running()
+            elif cond is None:
+                ok = True
+            else:
+                ok = wait_for(lambda: cond() or not ld.running(), 30, step=0.02) and cond()
+            if ld.running():
+                ld.proc.kill()
+            ld.proc.wait()
+            if not ok:
+                log("  stderr: " + ld.stderr().strip().replace("\n", "\n  stderr: "))
+            check(ok, "%s: reached '%s' (exit %s)" % (name, what, ld.proc.returncode))
+        nothing_left_or_stop_all("%s killed at '%s'" % (name, what))
+
+
+def restart_recovers(name, cmd, rerun):
+    """SIGKILL once the kdamond runs, then the same command again: it removes what the dead
+    one left (and says so), works (JSON output), ends on SIGTERM, and leaves nothing."""
+    with Loader(*cmd) as ld:
+        ok = wait_for(lambda: kdamond_on() or not ld.running(), 60, step=0.05) and kdamond_on()
+        ld.proc.kill()
+        ld.proc.wait()
+    check(ok and bool(records()), "%s: killed with its kdamond on, its record left" % name)
+    st = json_lines(run([LOADER, "status", "--json"], check_rc=False).stdout)
+    check(len(st) == 1 and st[0].get("owner_gone") is True and st[0].get("kdamond") == "on",
+          "%s: status --json marks the session's owner gone, its kdamond on (%s)" %
+          (name, [(o.get("name"), o.get("owner_gone"), o.get("kdamond")) for o in st]))
+    with Loader(*rerun) as ld:
+        works = wait_for(lambda: ld.objects() or not ld.running(), 90)
+        rc, objs = ld.finish()
+        err = ld.stderr()
+    check("is gone; removed what it left" in err and "kdamond 0" in err,
+          "%s again: it removed the dead session's kdamond and said so" % name)
+    check(works and rc == 0 and objs, "%s again: it works (%d objects, exit %s)" %
+          (name, len(objs), rc))
+    check(not wait_for(lambda: not leftovers(), 5) is False and not leftovers(),
+          "%s again: nothing left after it ended (%s)" % (name, leftovers()))
+
+
+def head1_clean(name, cmd):
+    """'cmd --json | head -1': one JSON line, the loader ends by itself with 0, nothing left."""
+    rc, line = pipe_head1(cmd)
+    check(rc == 0 and len(json_lines(line)) == 1,
+          "%s | head -1: one JSON line, the loader ended with 0 (exit %s)" % (name, rc))
+    check(wait_for(lambda: not leftovers(), 5) and not leftovers(),
+          "%s | head -1: nothing left (%s)" % (name, leftovers()))
