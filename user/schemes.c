@@ -974,9 +974,6 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 	if (session_check_name(r->name) || damon_check() || check_targets(r) ||
 	    check_nodes(&r->sp))
 		goto out_free;
-	if (r->sp.ctx.page_fault && !r->sp.bpf.source[0] && strcmp(r->sp.ctx.ops, "vaddr"))
-		info("damon-bpf: page_fault without a bpf source: only the reports of other "
-		     "reporters reach this context");
 	if (!strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
 	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
 		goto out_free;

@@ -80,11 +80,16 @@ def session(name, extra, expect, nr_reports=1):
                 if expect[x]:
                     check(rates[x] >= HOT, "%s: %s hot (rate %.1f)" % (name, x, rates[x]))
                 else:
-                    check(rates[x] == 0, "%s: %s at 0 (rate %.1f)" % (name, x, rates[x]))
+                    # a region that straddles the sets' boundary may carry a fraction
+                    check(rates[x] < 2, "%s: %s at 0 (rate %.1f, < 2 of 100)" % (
+                        name, x, rates[x]))
         for regs in good:
             check(max(rate(regs, sets["C"]), 0) == 0, "%s: C at 0 in every report" % name)
         rc, _, err = damo("stop")
         check(rc == 0, "%s: damo stop exits 0 %s" % (name, err.strip()))
+        check(rd(k + "/state") == "off", "%s: damo stop turned the kdamond off" % name)
+        # damo stop leaves its (stopped) kdamond directory; remove it like damo's next start
+        wr(DAMON + "/kdamonds/nr_kdamonds", 0)
         check(w.proc.poll() is None, "%s: workload still running" % name)
 
 
