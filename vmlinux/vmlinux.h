@@ -41933,7 +41933,6 @@ enum damon_fault_own {
 
 struct damon_fault_walk {
 	struct damon_ctx *ctx;
-	struct mmu_gather *tlb;
 	long unsigned int pfn;
 	struct damon_armed_page *armed;
 	bool done;
@@ -41998,7 +41997,7 @@ struct damon_sysfs_scheme_regions {
 	int nr_regions;
 	long unsigned int total_bytes;
 	enum damos_sysfs_regions_upd_status upd_status;
-	long unsigned int upd_timeout_jiffies;
+	long unsigned int upd_timeout_sis;
 };
 
 struct damon_sysfs_stats {

@@ -6,9 +6,11 @@ no faults of their own), which page-table sampling cannot see under TCG and DAMO
 primitive can, in the virtual and the physical address space:
   - tier --source fault: a 32 MiB set on the slow node 1 that a thread reads in a loop is
     promoted to node 0 (numa_maps);
-  - tier --source fault --write-hot: a written set is promoted, a read-only one is not;
+  - tier --source fault --write-hot: a written set is promoted, a read-only one is not (each
+    set its own process, started in turn, with a spacer between them in physical memory);
   - reclaim on the page_fault primitive alone (a spec, no BPF program): the cold set is paged
     out and the hot set, read in a loop, is not swapped back in (pswpin)."""
+import contextlib
 import json
 import os
 import sys
@@ -25,25 +27,28 @@ def promoted(w, r):
 
 
 def tier(name, extra, regions, hot, cold):
-    with Workload(*regions, duration=WAIT + 60, ticker=0) as w:
-        sets = w.regions
-        for r in sets:
+    """One workload process a set, started one after the other, so that the sets' pages on
+    node 1 do not interleave physically (a paddr region then holds one set only)."""
+    with contextlib.ExitStack() as stack:
+        ws = [stack.enter_context(Workload(r, duration=WAIT + 60, ticker=0)) for r in regions]
+        sets = [(w, w.regions[0]) for w in ws]
+        for w, r in sets:
             check(node_share(w.pid, r["start"], r["end"], 1)[0] == 1.0,
-                  "%s: set at %x starts on node 1" % (name, r["start"]))
+                  "%s: set of pid %d starts on node 1" % (name, w.pid))
         t0 = time.time()
         with Loader("tier", "--fast", 0, "--slow", 1, "--source", "fault", *extra,
                     "--duration", "%ds" % WAIT, "--json") as ld:
             ok = wait_for(lambda: not ld.running() or
-                          all(promoted(w, sets[i]) >= WANT for i in hot), WAIT, step=2)
+                          all(promoted(*sets[i]) >= WANT for i in hot), WAIT, step=2)
             took = time.time() - t0
-            shares = [round(promoted(w, r), 3) for r in sets]
+            shares = [round(promoted(*x), 3) for x in sets]
             log("  %s: node 0 shares %s after %.0f s" % (name, shares, took))
             check(ld.running(), "%s: the session still runs" % name)
-            check(ok and all(promoted(w, sets[i]) >= WANT for i in hot),
+            check(ok and all(promoted(*sets[i]) >= WANT for i in hot),
                   "%s: hot set(s) %s promoted to >= %d %% (%s)" % (name, hot, WANT * 100, shares))
             for i in cold:
-                check(promoted(w, sets[i]) < 0.2, "%s: set %d not promoted (%.3f)" % (
-                    name, i, promoted(w, sets[i])))
+                check(promoted(*sets[i]) < 0.2, "%s: set %d not promoted (%.3f)" % (
+                    name, i, promoted(*sets[i])))
             rc, _ = ld.finish()
             check(rc == 0, "%s: exit 0 on SIGTERM (%s)" % (name, rc))
         check(nr_kdamonds() == 0, "%s: nothing left behind" % name)
@@ -84,6 +89,9 @@ def reclaim():
 
 
 tier("tier", [], ["p:32M@0,node=1"], hot=[0], cold=[])
-tier("write-hot", ["--write-hot"], ["w:16M@0,node=1", "p:16M@1,node=1"], hot=[0], cold=[1])
+# a 64 MiB spacer, written once, between them in physical memory: DAMON's regions are
+# physical, and a region that holds pages of both sets is hot if either is
+tier("write-hot", ["--write-hot"], ["w:16M@0,node=1", "c:64M,node=1", "p:16M@1,node=1"],
+     hot=[0], cold=[2])
 reclaim()
 done()
