@@ -38,8 +38,8 @@ def tier(name, extra, regions, hot, cold):
         t0 = time.time()
         with Loader("tier", "--fast", 0, "--slow", 1, "--source", "fault", *extra,
                     "--duration", "%ds" % WAIT, "--json") as ld:
-            ok = wait_for(lambda: not ld.running() or
-                          all(promoted(*sets[i]) >= WANT for i in hot), WAIT, step=2)
+            wait_for(lambda: not ld.running() or
+                     all(promoted(*sets[i]) >= WANT for i in hot), WAIT, step=2)
             took = time.time() - t0
             shares = [round(promoted(*x), 3) for x in sets]
             log("  %s: node 0 shares %s after %.0f s" % (name, shares, took))
