@@ -51,7 +51,7 @@ EXIT_DOC;
 
 enum {
 	OPT_SAMPLE = 256, OPT_AGGR, OPT_UPDATE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS,
-	OPT_MAX_REGIONS, OPT_PERIOD, OPT_PIN,
+	OPT_MAX_REGIONS, OPT_PERIOD, OPT_PIN, OPT_NO_PREFILTER,
 };
 
 static const struct argp_option options[] = {
@@ -73,6 +73,9 @@ static const struct argp_option options[] = {
 	{ "top", OPT_TOP, "N", 0, "Regions shown in the table (default 10, 0: all)" },
 	{ "perf-period", OPT_PERIOD, "N", 0, "Sample period of the perf source (default 1)" },
 	{ "no-kfunc", OPT_NO_KFUNC, NULL, 0, "Aggregate in maps even if the kernel has the kfunc" },
+	{ "no-prefilter", OPT_NO_PREFILTER, NULL, 0, "Report every access to DAMON: its sample "
+	  "filters alone pick the processes, CPUs and writes (the BPF programs do not sort them "
+	  "out first; more reports, same result)" },
 	{ "pin", OPT_PIN, "NAME", 0, "Start, pin under /sys/fs/bpf/damon-bpf/NAME and exit "
 	  "(see 'status', 'stop')" },
 	{},
@@ -81,7 +84,7 @@ static const struct argp_option options[] = {
 struct monitor_args {
 	struct damon_ctx_cfg cfg;
 	uint8_t cpus[DAMON_BPF_MAX_CPUS];
-	bool have_cpus, paddr, no_kfunc, write_only, read_only;
+	bool have_cpus, paddr, no_kfunc, no_prefilter, write_only, read_only;
 	bool src_fault, src_perf, src_pte, src_given;
 	uint64_t duration_us, interval_us, perf_period;
 	const char *record;
@@ -191,6 +194,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_KFUNC:
 		a->no_kfunc = true;
 		break;
+	case OPT_NO_PREFILTER:
+		a->no_prefilter = true;
+		break;
 	case OPT_PIN:
 		a->pin = arg;
 		break;
@@ -210,6 +216,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sample must not be longer than --aggr");
 		if (a->cfg.min_nr_regions > a->cfg.max_nr_regions)
 			argp_error(state, "--min-regions is larger than --max-regions");
+		if (a->no_prefilter && (a->no_kfunc || !(a->src_fault || a->src_perf)))
+			argp_error(state, "--no-prefilter hands the reporters' accesses to DAMON's "
+				   "sample filters: it needs the fault or perf source and the kfunc "
+				   "(not --no-kfunc)");
 		if (a->pin && (a->record || a->duration_us || a->view.json))
 			argp_error(state, "--pin starts a session and exits: no --record, --duration "
 				   "or --json (use 'damon-bpf status')");
@@ -284,6 +294,28 @@ static int cmp_bucket(const void *x, const void *y)
 }
 
 /*
+ * Whether an access the map counted is one the session asked for.  The BPF programs sort out
+ * the others before they count, unless --no-prefilter handed every access to DAMON's sample
+ * filters: then the CPU columns apply the same filters here, so that they show what DAMON
+ * counted.
+ */
+static bool prefiltered(const struct monitor_args *a, const struct access_key *k)
+{
+	int i;
+
+	if (!a->no_prefilter)
+		return true;
+	if (a->have_cpus && (k->cpu >= DAMON_BPF_MAX_CPUS || !a->cpus[k->cpu]))
+		return false;
+	if ((a->write_only && !k->write) || (a->read_only && k->write))
+		return false;
+	for (i = 0; i < a->cfg.nr_pids; i++)
+		if (k->tgid == (uint32_t)a->cfg.pids[i])
+			return true;
+	return false;
+}
+
+/*
  * Moves the "accesses" map's counts of this interval into the snapshot (DAMON mode: onto the
  * DAMON regions) or into the buckets (fallback mode); the map is emptied as it is read.
  */
@@ -319,7 +351,7 @@ static int drain_accesses(struct session *s)
 		}
 		if (s->si.mode == MODE_DAMON) {
 			/* The map knows virtual addresses only: no breakdown of paddr regions. */
-			if (!s->a->paddr)
+			if (!s->a->paddr && prefiltered(s->a, &keys[i]))
 				snapshot_attribute(&s->snap, keys[i].bucket << s->shift, keys[i].cpu,
 						   keys[i].write, val.count, s->si.nr_cpus);
 		} else {
@@ -428,6 +460,8 @@ static void describe(struct session *s)
 	}
 	if ((a->write_only || a->read_only) && off < len)
 		off += snprintf(d + off, len - off, ", %s only", a->write_only ? "writes" : "reads");
+	if (a->no_prefilter && off < len)
+		off += snprintf(d + off, len - off, ", no BPF pre-filter");
 	if (s->si.mode == MODE_DAMON && off < len)
 		snprintf(d + off, len - off, ", %llums/%llums",
 			 (unsigned long long)a->cfg.sample_us / 1000,
@@ -476,6 +510,9 @@ int cmd_monitor(int argc, char **argv)
 	s.si.aggr_us = a.cfg.aggr_us;
 	if (a.paddr && s.si.mode == MODE_FALLBACK)
 		return err("--paddr needs DAMON: use a kernel with the kfunc, or --source pte"), 1;
+	if (a.no_prefilter && !kfunc)
+		return err("--no-prefilter: this kernel has no bpf_damon_report_access() kfunc, so "
+			   "no DAMON sample filter would see the accesses"), 1;
 	if (reporting && !kfunc)
 		info("damon-bpf: this kernel has no bpf_damon_report_access() kfunc: the reporters "
 		     "aggregate in BPF maps (fallback mode)%s",
@@ -527,10 +564,12 @@ int cmd_monitor(int argc, char **argv)
 	ro.perf = a.src_perf;
 	ro.no_kfunc = !kfunc;
 	ro.aggregate = true;
-	ro.tgids = a.paddr ? NULL : a.cfg.pids;
-	ro.nr_tgids = a.cfg.nr_pids;
-	ro.cpus = a.have_cpus ? a.cpus : NULL;
-	ro.rw = a.write_only ? RW_WRITES : a.read_only ? RW_READS : RW_BOTH;
+	/* Without the pre-filter DAMON's sample filters (and its targets) alone decide. */
+	ro.tgids = a.paddr || a.no_prefilter ? NULL : a.cfg.pids;
+	ro.nr_tgids = ro.tgids ? a.cfg.nr_pids : 0;
+	ro.cpus = a.have_cpus && !a.no_prefilter ? a.cpus : NULL;
+	ro.rw = a.no_prefilter ? RW_BOTH : a.write_only ? RW_WRITES : a.read_only ? RW_READS :
+		RW_BOTH;
 	ro.perf_period = a.perf_period;
 	/* Fine buckets attribute accesses to DAMON's regions; 2 MiB ones are fallback regions. */
 	s.shift = s.si.mode == MODE_DAMON ? 12 : DAMON_BPF_BUCKET_SHIFT;

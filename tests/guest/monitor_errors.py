@@ -46,6 +46,10 @@ expect_error(["monitor", "--pid", me, "--sample", "200ms"], "--sample must not b
 expect_error(["monitor", "--pid", me, "--write-only", "--read-only"], "exclude each other")
 expect_error(["monitor", "--pid", me, "--source", "dma"], "sources are fault, perf and pte")
 expect_error(["monitor"], "nothing to monitor")
+expect_error(["monitor", "--pid", me, "--no-prefilter", "--no-kfunc"],
+             "--no-prefilter hands the reporters' accesses to DAMON")
+expect_error(["monitor", "--pid", me, "--no-prefilter", "--source", "pte"],
+             "it needs the fault or perf source")
 expect_error(["monitor", "--pid", me], "needs root", as_user=65534)
 expect_error(["report", "/nonexistent.dbr"], "/nonexistent.dbr: No such file")
 expect_error(["frobnicate"], "unknown command 'frobnicate'")
@@ -64,9 +68,12 @@ if IN_GUEST:
         expect_error(["monitor", "--pid", me, "--source", "pte"], "did not create")
         check(rd(DAMON + "/kdamonds/nr_kdamonds") == "1", "the other kdamond is kept")
         wr(DAMON + "/kdamonds/nr_kdamonds", 0)
-elif os.path.exists(DAMON + "/kdamonds/0/state") and rd(DAMON + "/kdamonds/0/state") == "on":
-    # The host's own kdamond: reading it is all damon-bpf may do.
-    expect_error(["monitor", "--pid", me, "--source", "pte"], "DAMON sysfs is busy")
+else:
+    # No kfunc on the host kernel: no DAMON filter could see the accesses.
+    expect_error(["monitor", "--pid", me, "--no-prefilter"], "--no-prefilter: this kernel has no")
+    if os.path.exists(DAMON + "/kdamonds/0/state") and rd(DAMON + "/kdamonds/0/state") == "on":
+        # The host's own kdamond: reading it is all damon-bpf may do.
+        expect_error(["monitor", "--pid", me, "--source", "pte"], "DAMON sysfs is busy")
 
 check(reporter_progs() == links_before == 0, "no reporter program left loaded")
 if kdamonds_before is not None:
