@@ -41539,7 +41539,14 @@ enum damon_report_stat {
 	DAMON_REPORT_DROP_STALE = 5,
 	DAMON_REPORT_DROP_OVERFLOW = 6,
 	DAMON_REPORT_DROP_NO_PADDR = 7,
-	NR_DAMON_REPORT_STATS = 8,
+	DAMON_REPORT_DRAINED = 8,
+	DAMON_REPORT_DISCARDED = 9,
+	DAMON_REPORT_DELIVERED = 10,
+	DAMON_REPORT_DROP_FILTERED = 11,
+	DAMON_REPORT_DROP_NO_VADDR = 12,
+	DAMON_REPORT_APPLIED = 13,
+	DAMON_REPORT_UNREAD = 14,
+	NR_DAMON_REPORT_STATS = 15,
 };
 
 struct damon_target {
@@ -41733,6 +41740,7 @@ struct damon_ctx {
 	struct list_head report_listener;
 	struct damon_access_report *reports;
 	unsigned int nr_reports;
+	struct damon_access_report *reports_read;
 	u64 reports_since;
 	u64 reports_checked;
 	struct damon_armed_page *armed;
@@ -41824,7 +41832,8 @@ struct damon_report_ring {
 };
 
 struct damon_report_cpu_stats {
-	local_t stats[8];
+	local_t produced[5];
+	atomic_long_t consumed[10];
 };
 
 struct damon_report_index {
@@ -42175,6 +42184,8 @@ enum damon_sysfs_cmd {
 struct damon_sysfs_cmd_request {
 	enum damon_sysfs_cmd cmd;
 	struct damon_sysfs_kdamond *kdamond;
+	struct damon_ctx *param_ctx;
+	int err;
 };
 
 struct damon_sysfs_kdamonds {
@@ -42186,6 +42197,14 @@ struct damon_sysfs_kdamonds {
 struct damon_sysfs_ui_dir {
 	struct kobject kobj;
 	struct damon_sysfs_kdamonds *kdamonds;
+};
+
+enum damon_bpf_report_flags {
+	DAMON_BPF_F_WRITE = 1,
+	DAMON_BPF_F_PADDR = 2,
+	DAMON_BPF_F_NO_VADDR = 4,
+	DAMON_BPF_SRC_SHIFT = 8,
+	DAMON_BPF_SRC_MASK = 3840,
 };
 
 typedef __kernel_long_t __kernel_off_t;

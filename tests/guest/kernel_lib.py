@@ -144,6 +144,42 @@ def set_sample(k, page_table, page_fault, filters=()):
             wr(f + "/tid_arr", value)
 
 
+class Context:
+    """Kdamond i of several made at once (write nr_kdamonds first), with one context of ops
+    over ranges [(start, end)] (of this process for vaddr), no ops update, no scheme, fed by
+    page fault reports only; filters as for set_sample()."""
+
+    def __init__(self, i, ops, ranges, filters=()):
+        self.k = DAMON + "/kdamonds/%d" % i
+        self.c = self.k + "/contexts/0"
+        wr(self.k + "/contexts/nr_contexts", 1)
+        wr(self.c + "/operations", ops)
+        wr(self.c + "/monitoring_attrs/intervals/update_us", 3600 * 10**6)
+        wr(self.c + "/targets/nr_targets", 1)
+        if ops == "vaddr":
+            wr(self.c + "/targets/0/pid_target", os.getpid())
+        set_ranges(self, ranges)
+        set_sample(self, False, True, filters)
+
+    def state(self, cmd):
+        wr(self.k + "/state", cmd)
+
+    def running(self):
+        return rd(self.k + "/state") == "on"
+
+
+def phys_end():
+    """The end of the highest node's memory, in bytes, from /proc/zoneinfo."""
+    end, spanned = 0, 0
+    for line in open("/proc/zoneinfo"):
+        w = line.split()
+        if w[:1] == ["spanned"]:
+            spanned = int(w[1])
+        elif w[:1] == ["start_pfn:"]:
+            end = max(end, (int(w[1]) + spanned) * 4096)
+    return end
+
+
 def write_fails(path, value):
     """Whether writing value to path fails with EINVAL."""
     try:

@@ -62,6 +62,13 @@ with Bpf("madv_report"):
     check(write_fails(f + "/0/cpumask", "0-x"), "malformed cpumask refused")
     check(write_fails(f + "/0/tid_arr", "12,abc"), "malformed tid_arr refused")
     check(write_fails(f + "/0/tid_arr", "-3"), "negative tid refused")
+    wr(f + "/0/tid_arr", "010")
+    check(rd(f + "/0/tid_arr") == "10", "tids are decimal: '010' reads back as 10")
+    many = ",".join(["4194304"] * 256)
+    wr(f + "/0/tid_arr", many)
+    check(rd(f + "/0/tid_arr") == many, "256 seven-digit tids read back whole")
+    check(write_fails(f + "/0/tid_arr", many + ",5"), "a 257th tid refused")
+    wr(f + "/0/tid_arr", "\n")     # no tids again (an empty write never reaches the kernel)
     check(rd(f + "/0/type") == "cpumask", "type unchanged after bad writes")
 
     # Bad combinations are refused at commit; the kdamond keeps its configuration.
