@@ -465,6 +465,10 @@ static void read_sample_control(struct rd *r, struct json *sc, struct spec *sp)
 		get_bool(r, it, "page_fault", &c->page_fault);
 	});
 	WITH(r, sc, "filters", JSON_ARRAY, {
+		int nr = 0;
+
+		for (e = it->child; e; e = e->next)
+			nr++;
 		for (e = it->child, i = 0; e && !r->failed; e = e->next, i++) {
 			size_t n = push(r, NULL, i);
 			bool matching = false, allow = false;
@@ -475,15 +479,28 @@ static void read_sample_control(struct rd *r, struct json *sc, struct spec *sp)
 				get_bool(r, e, "matching", &matching);
 				get_bool(r, e, "allow", &allow);
 				get_str(r, e, "cpumask", cl, sizeof(cl));
+				/*
+				 * The kernel's rule: the first filter that applies decides, so
+				 * reject filters all must pass (what damon-bpf writes: "reject
+				 * the CPUs outside", "reject the non-writes"), while an allow
+				 * filter keeps just what it matches only when it is alone.
+				 */
+				if (!r->failed && allow && (nr > 1 || !matching)) {
+					size_t k = push(r, "allow", 0);
+
+					bad(r, e, "an allow filter keeps only what it matches when it "
+					    "is the only filter: give reject filters (allow false), "
+					    "which all must pass");
+					pop(r, k);
+				}
 				if (r->failed)
 					;
 				else if (!strcmp(type, "cpumask")) {
-					/* damon-bpf writes one reject filter per condition */
-					if (matching == allow) {
+					if (!allow && matching) {
 						size_t k = push(r, "matching", 0);
 
-						bad(r, e, "only CPUs to keep are supported: matching "
-						    "and allow must differ");
+						bad(r, e, "only CPUs to keep are supported: reject the "
+						    "others (matching false)");
 						pop(r, k);
 					} else if (parse_cpulist(cl, sp->cpus, DAMON_BPF_MAX_CPUS)) {
 						size_t k = push(r, "cpumask", 0);
@@ -495,7 +512,7 @@ static void read_sample_control(struct rd *r, struct json *sc, struct spec *sp)
 					}
 				} else if (!strcmp(type, "write")) {
 					/* allow writes, or reject non-writes: writes only */
-					c->rw = matching == allow ? RW_WRITES : RW_READS;
+					c->rw = allow || !matching ? RW_WRITES : RW_READS;
 				} else {
 					size_t k = push(r, "type", 0);
 
@@ -893,21 +910,22 @@ void spec_print(FILE *f, const struct spec *sp, bool state)
 	jw_bool(&w, "page_table", c->page_table);
 	jw_bool(&w, "page_fault", c->page_fault);
 	jw_end(&w, '}');
+	/* the filters as damon_apply() writes them: reject filters, all must pass */
 	jw_begin(&w, "filters", '[');
 	if (c->cpus) {
 		format_cpulist(c->cpus, DAMON_BPF_MAX_CPUS, cl, sizeof(cl));
 		jw_begin(&w, NULL, '{');
 		jw_str(&w, "type", "cpumask");
 		jw_str(&w, "cpumask", cl);
-		jw_bool(&w, "matching", true);
-		jw_bool(&w, "allow", true);
+		jw_bool(&w, "matching", false);
+		jw_bool(&w, "allow", false);
 		jw_end(&w, '}');
 	}
 	if (c->rw != RW_BOTH) {
 		jw_begin(&w, NULL, '{');
 		jw_str(&w, "type", "write");
-		jw_bool(&w, "matching", true);
-		jw_bool(&w, "allow", c->rw == RW_WRITES);
+		jw_bool(&w, "matching", c->rw == RW_READS);
+		jw_bool(&w, "allow", false);
 		jw_end(&w, '}');
 	}
 	jw_end(&w, ']');

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Every docs/examples/*.json runs with 'damon-bpf run' on the test kernel (its placeholder
-pids replaced by workloads'): the kernel takes the whole setup, the session reports each
-interval, the per-target schemes follow their targets, and it ends leaving nothing behind."""
+pids replaced by workloads'): the kernel takes the whole setup, which must be what the
+hand-written tests/golden/NAME.sysfs says DAMON sysfs holds (so the spec files, which the
+loader writes, are held to an independent source), the session reports each interval, the
+per-target schemes follow their targets, and it ends leaving nothing behind."""
 import glob
 import json
 import os
@@ -14,6 +16,48 @@ from dbtest import *  # noqa: E402,F403
 
 EXAMPLES = sorted(glob.glob(os.path.join(TOP, "docs", "examples", "*.json")))
 check(len(EXAMPLES) >= 3, "examples: %s" % [os.path.basename(e) for e in EXAMPLES])
+CTX = DAMON + "/kdamonds/0/contexts/0/"
+
+
+def node_span(nid):
+    """[start, end) of node nid's zones in /proc/zoneinfo, in bytes."""
+    lo, hi, node, start = None, None, None, None
+    for line in open("/proc/zoneinfo"):
+        w = line.split()
+        if w[:1] == ["Node"]:
+            node, start = int(w[1].rstrip(",")), None
+        elif w[:1] == ["spanned"] and node == nid:
+            spanned = int(w[1])
+        elif w[:1] == ["start_pfn:"] and node == nid and spanned:
+            start = int(w[1])
+            lo = start if lo is None else min(lo, start)
+            hi = max(hi or 0, start + spanned)
+    return lo * 4096, hi * 4096
+
+
+def golden(name, pids):
+    """(path, wanted) of tests/golden/NAME.sysfs, its placeholders filled in."""
+    subst = {"$PID%d" % i: str(p) for i, p in enumerate(pids)}
+    for nid in (0, 1):
+        subst["$NODE%d_START" % nid], subst["$NODE%d_END" % nid] = map(str, node_span(nid))
+    out = []
+    for line in open(os.path.join(TOP, "tests", "golden", name + ".sysfs")):
+        line = line.split("#")[0].strip()
+        if line:
+            path, want = line.split(None, 1)
+            out.append((path, subst.get(want, want)))
+    return out
+
+
+def compare_golden(name, pids):
+    want = golden(name, pids)
+    bad = []
+    for path, w in want:
+        got = rd(CTX + path) if os.path.exists(CTX + path) else None
+        if got is None or (w != "*" and got != w):
+            bad.append("%s: %s, golden %s" % (path, got, w))
+    check(want and not bad, "%s: DAMON sysfs holds the %d values of tests/golden/%s.sysfs%s" %
+          (name, len(want), name, "".join("\n      " + b for b in bad)))
 
 with Workload("p:4M@0", "c:8M", duration=300) as a, Workload("p:4M@1", "c:8M",
                                                              duration=300) as b:
@@ -27,15 +71,20 @@ with Workload("p:4M@0", "c:8M", duration=300) as a, Workload("p:4M@1", "c:8M",
                 t["pid"] = pid
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(spec, f)
-        p = subprocess.run([LOADER, "run", f.name, "--duration", "5s", "--json"],
-                           capture_output=True, text=True, timeout=120)
+        p = subprocess.Popen([LOADER, "run", f.name, "--duration", "5s", "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The first report comes once the kdamond runs with the whole setup committed.
+        first = p.stdout.readline()
+        if check(first.startswith("{"), "%s: a first report" % name):
+            compare_golden(name[:-len(".json")], pids)
+        out, errs = p.communicate(timeout=120)
         os.unlink(f.name)
-        lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+        lines = [json.loads(x) for x in (first + out).splitlines() if x.startswith("{")]
         # Inactive schemes (watermarks) answer state commands once a watermark interval (1 s):
         # a report may take that long.
         if not check(p.returncode == 0 and len(lines) >= 1,
                      "%s: ran, %d reports, exit %d" % (name, len(lines), p.returncode)):
-            log("    " + p.stderr.strip().replace("\n", "\n    "))
+            log("    " + errs.strip().replace("\n", "\n    "))
             continue
         last = lines[-1]
         nr = len(ctx["schemes"])

@@ -115,6 +115,33 @@ check(pro["filters"][0]["filter_type"] == "young" and not pro["filters"][0]["mat
       and dem["filters"][1]["node"] == 1,
       "tier: young-page filters; promote leaves node 0 alone, demote node 1")
 
+# Sample filters are printed as damon_apply() writes them to DAMON: reject filters, which all
+# must pass (the kernel's first matching filter decides: an allow filter among others would
+# keep what it matches whatever the others say).  A spec with both reads back to itself.
+both = json.loads(args(*LINES[3]).stdout)
+sc = both["kdamonds"][0]["contexts"][0]["sample_control"]
+sc["filters"] = [{"type": "cpumask", "cpumask": "0", "matching": False, "allow": False},
+                 {"type": "write", "matching": False, "allow": False}]
+text = json.dumps(both, indent=2) + "\n"
+q = args("run", "-", stdin=text)
+back = json.loads(q.stdout) if q.returncode == 0 else {}
+check(q.returncode == 0 and back["kdamonds"][0]["contexts"][0]["sample_control"]["filters"] ==
+      sc["filters"], "CPU 0 and writes only, as reject filters, read back as given%s" %
+      ("" if q.returncode == 0 else ": " + q.stderr.strip()))
+alone = [{"type": "write", "matching": True, "allow": True}]
+sc["filters"] = alone
+q = args("run", "-", stdin=json.dumps(both))
+back = json.loads(q.stdout) if q.returncode == 0 else {}
+check(q.returncode == 0 and back["kdamonds"][0]["contexts"][0]["sample_control"]["filters"] ==
+      [{"type": "write", "matching": False, "allow": False}],
+      "a lone 'allow writes' filter reads as 'reject the non-writes'")
+sc["filters"] = [{"type": "cpumask", "cpumask": "0", "matching": True, "allow": True},
+                 {"type": "write", "matching": False, "allow": False}]
+q = args("run", "-", stdin=json.dumps(both))
+check(q.returncode != 0 and "allow filter keeps only what it matches when it is the only" in
+      q.stderr and "sample_control.filters[0].allow" in q.stderr,
+      "an allow filter among others refused: %s" % q.stderr.strip())
+
 # Bad files: the line and the key path named.
 good = args(*LINES[0]).stdout
 CASES = [
