@@ -41766,7 +41766,7 @@ struct damon_sample_filter {
 	enum damon_sample_filter_type type;
 	bool matching;
 	bool allow;
-	cpumask_t cpumask;
+	cpumask_var_t cpumask;
 	pid_t *tid_arr;
 	int nr_tids;
 	struct list_head list;
@@ -42116,7 +42116,7 @@ struct damon_sysfs_sample_filter {
 	enum damon_sample_filter_type type;
 	bool matching;
 	bool allow;
-	cpumask_t cpumask;
+	cpumask_var_t cpumask;
 	struct mutex tids_lock;
 	pid_t *tids;
 	int nr_tids;
