@@ -42194,6 +42194,11 @@ struct damon_sysfs_kdamonds {
 	int nr;
 };
 
+struct damon_sysfs_report_cpu {
+	struct kobject kobj;
+	unsigned int cpu;
+};
+
 struct damon_sysfs_ui_dir {
 	struct kobject kobj;
 	struct damon_sysfs_kdamonds *kdamonds;

@@ -100,8 +100,11 @@ class Area:
 
 
 def report_stat(name, per_cpu=False):
-    v = rd("%s/%s%s" % (REPORTS, "per_cpu/" if per_cpu else "", name))
-    return [int(x) for x in v.split()] if per_cpu else int(v)
+    """A counter of access_reports/: the sum, or per_cpu a list by CPU (per_cpu/cpuN/name)."""
+    if not per_cpu:
+        return int(rd("%s/%s" % (REPORTS, name)))
+    cpus = sorted(int(d[3:]) for d in os.listdir(REPORTS + "/per_cpu") if d.startswith("cpu"))
+    return [int(rd("%s/per_cpu/cpu%d/%s" % (REPORTS, c, name))) for c in cpus]
 
 
 def set_ranges(k, ranges):

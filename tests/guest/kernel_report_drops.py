@@ -15,7 +15,9 @@ ring = report_stat("ring_size")
 log("  ring_size %d" % ring)
 check(ring == 1024, "ring_size 1024")
 ncpus = len(report_stat("queued", per_cpu=True))
-check(ncpus == os.cpu_count(), "per_cpu files list %d CPUs" % ncpus)
+check(ncpus == os.cpu_count(), "per_cpu has a directory for each of the %d CPUs" % ncpus)
+check(all(len(rd("%s/per_cpu/cpu0/%s" % (REPORTS, n)).split()) == 1 for n in ("queued", "full")),
+      "per_cpu/cpu0/ files hold one value each")
 
 with Bpf("madv_report"):
     # Nobody listens: reports are dropped as no_listener, on the reporting CPU.
