@@ -609,6 +609,11 @@ int cmd_monitor(int argc, char **argv)
 		if (exiting)
 			break;
 		if (s.si.mode == MODE_DAMON && !damon_running(&s.damon)) {
+			if (a.paddr || any_pid_alive(a.cfg.pids, a.cfg.nr_pids)) {
+				err("the kdamond stopped while the session ran: turned off from "
+				    "outside, or it failed (see dmesg)");
+				goto out;
+			}
 			info("damon-bpf: the kdamond stopped (all targets exited)");
 			ret = 0;
 			goto out;

@@ -1015,8 +1015,12 @@ int schemes_run(struct spec *sp, const struct run_opts *o)
 		}
 		if (!damon_running(&r->d)) {
 			session_unlock(&lock);
-			/* A paddr kdamond has no target to lose: someone turned it off, or it failed. */
-			if (!strcmp(r->sp.ctx.ops, "paddr"))
+			/*
+			 * A kdamond whose targets still run, or a paddr one (it has no target
+			 * to lose), was turned off from outside or failed.
+			 */
+			if (!strcmp(r->sp.ctx.ops, "paddr") ||
+			    any_pid_alive(r->sp.ctx.pids, r->sp.ctx.nr_pids))
 				goto out_stopped;
 			info("damon-bpf: the kdamond stopped: all targets exited");
 			ret = 0;

@@ -298,6 +298,16 @@ bool pid_alive(int pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+bool any_pid_alive(const int *pids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pid_alive(pids[i]))
+			return true;
+	return false;
+}
+
 bool pid_is_kthread(int pid)
 {
 	char path[64], buf[8];

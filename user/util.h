@@ -61,6 +61,8 @@ unsigned long long pid_start_time(int pid);
 int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args);
 /* Whether a process exists (and is not a zombie). */
 bool pid_alive(int pid);
+/* Whether any of the n processes still exists. */
+bool any_pid_alive(const int *pids, int n);
 /* Whether pid is a kernel thread (no mm). */
 bool pid_is_kthread(int pid);
 
