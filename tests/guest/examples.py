@@ -19,27 +19,11 @@ check(len(EXAMPLES) >= 3, "examples: %s" % [os.path.basename(e) for e in EXAMPLE
 CTX = DAMON + "/kdamonds/0/contexts/0/"
 
 
-def node_span(nid):
-    """[start, end) of node nid's zones in /proc/zoneinfo, in bytes."""
-    lo, hi, node, start = None, None, None, None
-    for line in open("/proc/zoneinfo"):
-        w = line.split()
-        if w[:1] == ["Node"]:
-            node, start = int(w[1].rstrip(",")), None
-        elif w[:1] == ["spanned"] and node == nid:
-            spanned = int(w[1])
-        elif w[:1] == ["start_pfn:"] and node == nid and spanned:
-            start = int(w[1])
-            lo = start if lo is None else min(lo, start)
-            hi = max(hi or 0, start + spanned)
-    return lo * 4096, hi * 4096
-
-
 def golden(name, pids):
     """(path, wanted) of tests/golden/NAME.sysfs, its placeholders filled in."""
     subst = {"$PID%d" % i: str(p) for i, p in enumerate(pids)}
-    for nid in (0, 1):
-        subst["$NODE%d_START" % nid], subst["$NODE%d_END" % nid] = map(str, node_span(nid))
+    for nid, span in node_spans().items():
+        subst["$NODE%d_START" % nid], subst["$NODE%d_END" % nid] = map(str, span)
     out = []
     for line in open(os.path.join(TOP, "tests", "golden", name + ".sysfs")):
         line = line.split("#")[0].strip()

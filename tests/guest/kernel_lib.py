@@ -172,15 +172,8 @@ class Context:
 
 
 def phys_end():
-    """The end of the highest node's memory, in bytes, from /proc/zoneinfo."""
-    end, spanned = 0, 0
-    for line in open("/proc/zoneinfo"):
-        w = line.split()
-        if w[:1] == ["spanned"]:
-            spanned = int(w[1])
-        elif w[:1] == ["start_pfn:"]:
-            end = max(end, (int(w[1]) + spanned) * 4096)
-    return end
+    """The end of the highest node's memory, in bytes."""
+    return max(end for _, end in node_spans().values())
 
 
 def write_fails(path, value):

@@ -462,6 +462,24 @@ def vmstat():
     return out
 
 
+def node_spans():
+    """{nid: (start, end)}: each node's physical range in bytes, from the first of its zones'
+    start_pfn to the end of the last one's spanned pages in /proc/zoneinfo (empty zones left
+    out), as docs/schemes.md defines a node's range."""
+    spans, node, spanned = {}, None, 0
+    for line in open("/proc/zoneinfo"):
+        w = line.split()
+        if w[:1] == ["Node"]:
+            node, spanned = int(w[1].rstrip(",")), 0
+        elif w[:1] == ["spanned"]:
+            spanned = int(w[1])
+        elif w[:1] == ["start_pfn:"] and spanned:
+            start, end = int(w[1]) * 4096, (int(w[1]) + spanned) * 4096
+            lo, hi = spans.get(node, (start, end))
+            spans[node] = (min(lo, start), max(hi, end))
+    return spans
+
+
 def nodes(kind="online"):
     """Node numbers in /sys/devices/system/node/KIND (online, possible, has_memory, has_cpu)."""
     try:
