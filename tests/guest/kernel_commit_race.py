@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""A sysfs writer racing 'commit' on a running kdamond (patch 27): one thread keeps turning a
+"""A sysfs writer racing 'commit' on a running kdamond (patch 30): one thread keeps turning a
 sample filter valid and invalid (cpumask, then threads with an empty tid_arr) while another
 commits again and again.  Each commit either succeeds or fails with EINVAL, and the kdamond
 keeps running through all of them: the kdamond commits what the writer of 'commit' checked,
-never a later read of the files (before patch 27 a file written between the check and the
+never a later read of the files (before patch 30 a file written between the check and the
 kdamond's read turned into a failed commit in the kdamond, which terminates it)."""
 import errno
 import os

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Every access report ends in exactly one counter (patches 24, 25), through report storms
+"""Every access report ends in exactly one counter (patches 27, 28), through report storms
 while two contexts start and stop:
 
   calls     = queued + full + busy + no_listener      (each damon_report_access(), once)

@@ -29,7 +29,7 @@ cold = [r for r in regs if not any(r[0] <= f < r[1] for f in frames)]
 log("  %d regions: with reported frames %s, without %s" % (
     len(regs), [r[2] for r in hot], [r[2] for r in cold]))
 check(hot and max(r[2] for r in hot) > 0, "regions holding the reported frames accessed")
-# The kernel arms sampled frames of the whole range (patch 8), so memory that processes really
+# The kernel arms sampled frames of the whole range (patch 11), so memory that processes really
 # use there (this test's own, the guest's init) may read accessed: the rest stays nearly cold.
 sz = sum(r[1] - r[0] for r in cold)
 mean = sum((r[1] - r[0]) * r[2] for r in cold) / sz if sz else 0
