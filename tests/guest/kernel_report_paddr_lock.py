@@ -1,23 +1,25 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """A physical address space context resolves the virtual addresses of reports under the
-reporting process's mmap lock (patch 9); it must not do so under damon_report_lock, which every
-listening kdamond takes to drain the rings (patch 26), or one process that holds its mmap lock
+reporting process's mmap lock (patch 12); it must not do so under damon_report_lock, which every
+listening kdamond takes to drain the rings (patch 29), or one process that holds its mmap lock
 stalls every DAMON context of the machine.
 
 A child process (mmap_lock_holder.c) reports accesses to a small range of its own (100 reports
-every 5 ms) while a thread of it keeps its mmap lock taken for writing (mprotect() of a 256 MiB
-populated range of 4 KiB pages, again and again); a paddr context resolves those reports,
-each after a wait for the lock.  A second, vaddr context of this process receives a steady stream of
-reports, at a rate its kdamond drains easily (about 10000 a second, 1024 a ring): none of them
-may be dropped as 'full'.  Under the old locking the paddr kdamond held damon_report_lock
-through every mmap lock wait, nobody drained, and the rings could overflow.
+every 5 ms) while a thread of it keeps its mmap lock taken for writing, for long stretches
+(mprotect() of a 4 GiB range whose million PTEs all map the zero page, between PROT_READ and
+PROT_NONE, again and again); a paddr context resolves those reports, each after a wait for the
+lock.  A second, vaddr context of this process receives a steady stream of reports, at a rate
+its kdamond drains easily (about 5000 a second, 1024 a ring): none of them may be dropped as
+'full'.  Under the old locking the paddr kdamond held damon_report_lock through every mmap lock
+wait, nobody drained, and the rings overflowed.
 
-Honest limit: on this project's TCG guest the old locking did not fail this test either (in
-three runs against patches 1-25 the rings were drained at most 60 ms apart, and none
-overflowed): the paddr kdamond got the child's mmap lock between its mprotect() calls far more
-often than the lock's fairness suggests, and no cause was found.  The test stays as a
-regression check of what patch 26 promises; it has not been seen to bite."""
+The test only means something if one wait for the child's lock outlasts the time the stream
+takes to fill a ring, so it checks that too.  Measured here (TCG): against patches 1-28 (the
+old locking) 40553 reports were dropped as full, with the longest mprotect() 199 ms and a ring
+filled in 150 ms; with patch 29, 0 dropped (longest mprotect() 2758 ms, ring filled in 244 ms).
+With the 256 MiB of 4 KiB pages this test first used (about 60 ms a mprotect()), the old
+locking passed it too."""
 import os
 import sys
 import time
@@ -27,12 +29,12 @@ from kernel_lib import *  # noqa: E402,F403
 SECONDS = 3.0 * (3 if SLOW else 1)
 
 need(have_kernel_reports(), "DAMON access reports: %s" % REPORTS)
-need(os.path.exists(REPORTS + "/drained"), "the drained counter (patch 24)")
+need(os.path.exists(REPORTS + "/drained"), "the drained counter (patch 27)")
 
 HOLDER = "/tmp/mmap_lock_holder"
 run(["cc", "-O2", "-Wall", "-pthread", "-o", HOLDER, os.path.join(HERE, "mmap_lock_holder.c")])
 T = Area(1 << 20)   # never touched: DAMON arms nothing there, the stream is all it gets
-loops = made = 0
+loops = made = longest = 0
 try:
     with Bpf("madv_report"):
         wr(DAMON + "/kdamonds/nr_kdamonds", 2)
@@ -43,20 +45,24 @@ try:
         time.sleep(0.5)
         s0 = {n: report_stat(n) for n in ("full", "drained", "applied", "no_paddr")}
         stop = threading.Event()
+        streamed = [0]
 
         def stream():
             while not stop.is_set():
                 for _ in range(50):
                     report(T.start, 4096, True)
+                streamed[0] += 50
                 time.sleep(0.005)
 
         th = threading.Thread(target=stream, daemon=True)
         th.start()
+        t0 = time.monotonic()
         # C, not Python: the lock must be taken again right after each mprotect()
         holder = run([HOLDER, str(SECONDS)], timeout=SECONDS * 20 + 60)
-        loops, made = map(int, holder.stdout.split())
+        loops, made, longest = map(int, holder.stdout.split())
         stop.set()
         th.join()
+        rate = streamed[0] / (time.monotonic() - t0)
         d = {n: report_stat(n) - s0[n] for n in s0}
         both = p.running() and v.running()
         p.state("off")
@@ -64,8 +70,14 @@ try:
 finally:
     wr(DAMON + "/kdamonds/nr_kdamonds", 0)
 
-log("  %d mprotect pairs and %d reports in the child; reports: %s" % (loops, made, d))
+log("  %d mprotect pairs (the longest %d ms) and %d reports in the child; reports: %s" %
+    (loops, longest, made, d))
 check(loops > 0, "the child held its mmap lock for writing again and again (%d pairs)" % loops)
+# What makes the test able to fail: a wait for the child's lock outlasts the time the stream
+# takes to fill a ring, so a kdamond that waited under damon_report_lock would let rings overflow.
+fill_ms = 1000.0 * int(rd(REPORTS + "/ring_size")) / max(rate, 1)
+check(longest > fill_ms, "one mprotect() (%d ms) outlasts the %.0f ms the stream (%.0f "
+      "reports/s) takes to fill a ring" % (longest, fill_ms, rate))
 check(both, "both kdamonds kept running")
 check(d["applied"] > 0 and d["drained"] > 0, "reports drained (%d) and applied (%d)" %
       (d["drained"], d["applied"]))
