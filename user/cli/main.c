@@ -5,8 +5,8 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "commands.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "lib/util.h"
 
 const char *argp_program_version = "damon-bpf 0.1";
 const char *argp_program_bug_address = "the damon-bpf issue tracker";

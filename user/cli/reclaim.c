@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "schemes.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "session/schemes.h"
+#include "lib/util.h"
 
 static const char doc[] =
 "Proactively reclaim (page out) the memory of processes that was not accessed\n"

@@ -3,9 +3,9 @@
 #include <argp.h>
 #include <stdlib.h>
 
-#include "commands.h"
-#include "util.h"
-#include "view.h"
+#include "cli/commands.h"
+#include "lib/util.h"
+#include "view/view.h"
 
 static const char doc[] =
 "Print the snapshots that 'damon-bpf monitor --record FILE' wrote, as the live view did.\n"

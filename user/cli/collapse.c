@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "schemes.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "session/schemes.h"
+#include "lib/util.h"
 
 static const char doc[] =
 "Collapse the hot 2 MiB ranges of processes into transparent huge pages.\n"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "schemes.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "session/schemes.h"
+#include "lib/util.h"
 
 static const char doc[] =
 "Keep hot memory on a fast NUMA node and cold memory on a slow one.\n"

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "damon.h"
-#include "util.h"
+#include "damon/damon.h"
+#include "lib/util.h"
 
 #define KDAMONDS DAMON_ADMIN "/kdamonds"
 

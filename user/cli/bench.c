@@ -29,13 +29,13 @@
 #include <bpf/libbpf.h>
 
 #include "bench.skel.h"
-#include "commands.h"
-#include "damon.h"
-#include "reporter.h"
+#include "cli/commands.h"
+#include "damon/damon.h"
+#include "bpf/reporter.h"
 #include "reporter.skel.h"
-#include "json.h"
-#include "session.h"
-#include "util.h"
+#include "lib/json.h"
+#include "session/session.h"
+#include "lib/util.h"
 
 static const char doc[] =
 "Measure the cost of the reporters on a fault-heavy workload.\n"

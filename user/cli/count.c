@@ -11,10 +11,10 @@
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 
-#include "commands.h"
-#include "reporter.h"
-#include "json.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "bpf/reporter.h"
+#include "lib/json.h"
+#include "lib/util.h"
 
 static const char doc[] =
 "Run COMMAND and count its user page faults per CPU, split into reads and writes.\n"

@@ -9,7 +9,7 @@
 #define DAMON_BPF_SCHEMES_H
 
 #include <argp.h>
-#include "spec.h"
+#include "spec/spec.h"
 
 struct run_opts {
 	uint64_t interval_us;		/* print every (default 1 s) */

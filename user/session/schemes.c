@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "reporter.h"
-#include "schemes.h"
-#include "session.h"
-#include "util.h"
+#include "bpf/reporter.h"
+#include "session/schemes.h"
+#include "session/session.h"
+#include "lib/util.h"
 
 #define RETIRED_IDX 9999	/* a target filter index that matches no target */
 

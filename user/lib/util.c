@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 bool verbose;
 volatile sig_atomic_t exiting;

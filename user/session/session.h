@@ -7,8 +7,8 @@
 #ifndef DAMON_BPF_SESSION_H
 #define DAMON_BPF_SESSION_H
 
-#include "damon.h"
-#include "reporter.h"
+#include "damon/damon.h"
+#include "bpf/reporter.h"
 
 #define PIN_ROOT "/sys/fs/bpf/damon-bpf"
 #define SESSION_DIR "/run/damon-bpf"

@@ -9,8 +9,8 @@
 #define DAMON_BPF_SPEC_H
 
 #include <stdio.h>
-#include "damon.h"
-#include "json.h"
+#include "damon/damon.h"
+#include "lib/json.h"
 
 enum spec_owner { OWNER_SHARED = 0, OWNER_RETIRED = -1 };	/* or a pid */
 

@@ -16,12 +16,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "commands.h"
-#include "json.h"
+#include "cli/commands.h"
+#include "lib/json.h"
 #include "reporter.skel.h"
-#include "schemes.h"
-#include "session.h"
-#include "util.h"
+#include "session/schemes.h"
+#include "session/session.h"
+#include "lib/util.h"
 
 /* Whether name has a record whose loader died: what it left is removed at the next claim. */
 static bool session_stale(const char *name)

@@ -10,9 +10,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "reporter.h"
+#include "bpf/reporter.h"
 #include "reporter.skel.h"
-#include "util.h"
+#include "lib/util.h"
 
 static bool vmlinux_has(const char *name, int kind)
 {

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "reporter.h"
+#include "bpf/reporter.h"
 
 #define DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 #define DAMON_MAX_TARGETS 64

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
-#include "util.h"
+#include "spec/spec.h"
+#include "lib/util.h"
 
 void spec_init(struct spec *sp)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "util.h"
-#include "view.h"
+#include "lib/json.h"
+#include "lib/util.h"
+#include "view/view.h"
 
 void snapshot_init(struct snapshot *s)
 {

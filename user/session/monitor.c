@@ -14,13 +14,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "commands.h"
-#include "damon.h"
-#include "reporter.h"
+#include "cli/commands.h"
+#include "damon/damon.h"
+#include "bpf/reporter.h"
 #include "reporter.skel.h"
-#include "session.h"
-#include "util.h"
-#include "view.h"
+#include "session/session.h"
+#include "lib/util.h"
+#include "view/view.h"
 
 static const char doc[] =
 "Monitor which memory is accessed, by which CPU, and whether it is written.\n"

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "schemes.h"
-#include "util.h"
+#include "cli/commands.h"
+#include "session/schemes.h"
+#include "lib/util.h"
 
 static const char run_doc[] =
 "Run a setup described by a JSON spec: damo's shape, plus a 'bpf' and a 'policy'\n"
