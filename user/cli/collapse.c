@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "session/schemes.h"
+#include "cli/options.h"
 #include "lib/util.h"
 
 static const char doc[] =
@@ -103,30 +103,25 @@ int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	struct collapse_args a = { .min_access = -1, .floor = -1, .min_age_us = 1000000 };
 	struct damon_scheme_cfg tmpl;
 	uint32_t max;
+	int ret;
 
 	scheme_args_init(&a.c, "collapse", 32ULL << 20);
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return EXIT_USAGE;
-	*out = a.c;
-	if (a.c.add || a.c.remove)
-		return 0;
+	ret = scheme_args_parse(&argp, argc, argv, &a, &a.c, out);
+	if (ret || a.c.add || a.c.remove)
+		return ret;
 	scheme_args_apply(&a.c, sp, o);
 	max = spec_max_access(sp);
 	sp->policy.quota_sz = a.c.quota_sz;
 	sp->policy.min_age_us = a.min_age_us;
 	sp->policy.collapse_auto = a.min_access < 0;
 	sp->policy.collapse_floor = a.floor > 0 ? a.floor : max / 5 ? max / 5 : 1;
-	tmpl = (struct damon_scheme_cfg){
-		.action = "collapse",
-		.pattern = { 2ULL << 20, UINT64_MAX, a.min_access < 0 ? max : a.min_access,
-			     UINT32_MAX, a.min_age_us / sp->ctx.aggr_us, UINT32_MAX },
-		.quota_sz = a.c.quota_sz,
-		.quota_reset_ms = a.c.quota_reset_ms,
-		.w_nr = 1000,		/* the hottest regions first */
-		.target_nid = -1,
-	};
-	schemes_add_per_target(sp, &tmpl);
-	schemes_derive(sp);
+	tmpl = scheme_args_scheme(&a.c, "collapse");
+	tmpl.pattern = (struct damon_access_pattern){ 2ULL << 20, UINT64_MAX,
+						      a.min_access < 0 ? max : a.min_access,
+						      UINT32_MAX, a.min_age_us / sp->ctx.aggr_us,
+						      UINT32_MAX };
+	tmpl.w_nr = 1000;		/* the hottest regions first */
+	spec_add_per_target(sp, &tmpl);
 	return 0;
 }
 

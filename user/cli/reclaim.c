@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "session/schemes.h"
+#include "cli/options.h"
 #include "lib/util.h"
 
 static const char doc[] =
@@ -107,13 +107,12 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	static const struct argp argp = { options, parse_opt, NULL, doc };
 	struct reclaim_args a = { .min_age_us = 30000000 };
 	struct damon_scheme_cfg tmpl;
+	int ret;
 
 	scheme_args_init(&a.c, "reclaim", 128ULL << 20);
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
-		return EXIT_USAGE;
-	*out = a.c;
-	if (a.c.add || a.c.remove)
-		return 0;
+	ret = scheme_args_parse(&argp, argc, argv, &a, &a.c, out);
+	if (ret || a.c.add || a.c.remove)
+		return ret;
 	scheme_args_apply(&a.c, sp, o);
 	sp->policy.skip_unmapped = true;
 	sp->policy.quota_sz = a.c.quota_sz;
@@ -121,16 +120,11 @@ int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	if (a.wmarks)
 		sp->policy.wmarks = (struct damon_wmarks){ "free_mem_rate", 1000000, a.wm[0],
 							   a.wm[1], a.wm[2] };
-	tmpl = (struct damon_scheme_cfg){
-		.action = "pageout",
-		.pattern = { 4096, UINT64_MAX, 0, 0, a.min_age_us / sp->ctx.aggr_us, UINT32_MAX },
-		.quota_sz = a.c.quota_sz,
-		.quota_reset_ms = a.c.quota_reset_ms,
-		.target_nid = -1,
-		.wmarks = sp->policy.wmarks,
-	};
-	schemes_add_per_target(sp, &tmpl);
-	schemes_derive(sp);
+	tmpl = scheme_args_scheme(&a.c, "pageout");
+	tmpl.pattern = (struct damon_access_pattern){ 4096, UINT64_MAX, 0, 0,
+						      a.min_age_us / sp->ctx.aggr_us, UINT32_MAX };
+	tmpl.wmarks = sp->policy.wmarks;
+	spec_add_per_target(sp, &tmpl);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "session/schemes.h"
+#include "cli/options.h"
 #include "lib/util.h"
 
 static const char run_doc[] =
@@ -66,14 +66,14 @@ static const struct argp_option run_options[] = {
 	{},
 };
 
-static int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o)
+int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o, struct scheme_args *out)
 {
 	static const struct argp argp = { run_options, run_opt, "FILE", run_doc };
 	struct run_args a = {};
 
 	scheme_args_init(&a.c, "run", 0);
 	a.c.name = NULL;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+	if (scheme_args_parse(&argp, argc, argv, &a, &a.c, out))
 		return EXIT_USAGE;
 	if (spec_load(sp, a.file))
 		return 1;
@@ -85,25 +85,8 @@ static int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o)
 
 int cmd_run(int argc, char **argv)
 {
-	struct spec *sp = calloc(1, sizeof(*sp));
-	struct run_opts o;
-	int ret;
-
-	if (!sp)
-		return err("out of memory"), 1;
-	ret = run_spec(argc, argv, sp, &o);
-	if (!ret)
-		ret = schemes_run(sp, &o);
-	free(sp);
-	return ret;
+	return schemes_command(argc, argv, run_spec, NULL);
 }
-
-int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
-		 struct scheme_args *out);
-int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
-		  struct scheme_args *out);
-int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
-	      struct scheme_args *out);
 
 static const char args_doc[] =
 "Print the spec (JSON) that a scheme command line means, for 'damon-bpf run'.\n"
@@ -118,34 +101,41 @@ static const char args_doc[] =
 "  damon-bpf args tier --fast 0 --slow 1 --fast-used 95%\n"
 EXIT_DOC;
 
+/* The commands 'args' knows: each builds the spec its command line means. */
+static const struct {
+	const char *name;
+	scheme_spec_fn build;
+} spec_commands[] = {
+	{ "reclaim", reclaim_spec },
+	{ "collapse", collapse_spec },
+	{ "tier", tier_spec },
+	{ "run", run_spec },
+};
+
 int cmd_args(int argc, char **argv)
 {
 	struct spec *sp;
 	struct scheme_args a = {};
 	struct run_opts o;
 	char name[64];
+	size_t i;
 	int ret;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(args_doc, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	for (i = 0; i < ARRAY_SIZE(spec_commands) && strcmp(argv[1], spec_commands[i].name); i++)
+		;
+	if (i == ARRAY_SIZE(spec_commands))
+		return err("args: '%s' is not a scheme command (reclaim, collapse, tier, run)",
+			   argv[1]), 2;
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		return err("out of memory"), 1;
 	snprintf(name, sizeof(name), "damon-bpf args %s", argv[1]);
 	argv[1] = name;
-	if (!strcmp(argv[1] + 15, "reclaim"))
-		ret = reclaim_spec(argc - 1, argv + 1, sp, &o, &a);
-	else if (!strcmp(argv[1] + 15, "collapse"))
-		ret = collapse_spec(argc - 1, argv + 1, sp, &o, &a);
-	else if (!strcmp(argv[1] + 15, "tier"))
-		ret = tier_spec(argc - 1, argv + 1, sp, &o, &a);
-	else if (!strcmp(argv[1] + 15, "run"))
-		ret = run_spec(argc - 1, argv + 1, sp, &o);
-	else
-		ret = (err("args: '%s' is not a scheme command (reclaim, collapse, tier, run)",
-			   argv[1] + 15), 2);
+	ret = spec_commands[i].build(argc - 1, argv + 1, sp, &o, &a);
 	if (!ret && (a.add || a.remove))
 		ret = (err("args: --add and --remove change a running session; they have no "
 			   "spec"), 2);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "session/schemes.h"
+#include "cli/options.h"
 #include "lib/util.h"
 
 static const char doc[] =
@@ -162,9 +162,8 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 
 	scheme_args_init(&a.c, "tier", 256ULL << 20);
 	a.c.no_pids = true;
-	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+	if (scheme_args_parse(&argp, argc, argv, &a, &a.c, out))
 		return EXIT_USAGE;
-	*out = a.c;
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");
 	sp->policy.drop_exited = false;

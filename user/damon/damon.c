@@ -101,36 +101,6 @@ static int get(const char *dir, const char *rel, char *buf, size_t len)
 	return 0;
 }
 
-int node_phys_range(int nid, uint64_t *start, uint64_t *end)
-{
-	char line[256];
-	unsigned long long pfn, spanned = 0;
-	int node = -1;
-	FILE *f = fopen("/proc/zoneinfo", "r");
-
-	*start = UINT64_MAX;
-	*end = 0;
-	if (!f)
-		return err("/proc/zoneinfo: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %d, zone", &node) == 1)
-			continue;
-		if (sscanf(line, " spanned %llu", &spanned) == 1)
-			continue;
-		if (sscanf(line, " start_pfn: %llu", &pfn) == 1 && spanned &&
-		    (nid < 0 || node == nid)) {
-			if (pfn * 4096 < *start)
-				*start = pfn * 4096;
-			if ((pfn + spanned) * 4096 > *end)
-				*end = (pfn + spanned) * 4096;
-		}
-	}
-	fclose(f);
-	if (*end <= *start)
-		return err("node %d: no memory span in /proc/zoneinfo", nid);
-	return 0;
-}
-
 int damon_check(void)
 {
 	if (geteuid() != 0)

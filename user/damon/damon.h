@@ -100,8 +100,13 @@ struct damon_region {
 };
 
 void damon_ctx_defaults(struct damon_ctx_cfg *c);
+/* --- NUMA nodes (damon/node.c) --- */
 /* The physical address range of node nid's memory (nid -1: of all nodes), from zoneinfo. */
 int node_phys_range(int nid, uint64_t *start, uint64_t *end);
+/* Whether node nid exists and has memory; errors (prefixed with what) list the nodes. */
+int node_check(int nid, const char *what);
+/* kB of MemTotal and MemFree of node nid, or -1. */
+int node_mem(int nid, uint64_t *total_kb, uint64_t *free_kb);
 /* Whether DAMON sysfs exists; errors say what is missing. */
 int damon_check(void);
 /* Whether the kernel has monitoring_attrs/sample (only knowable with a context: probe). */

@@ -319,6 +319,15 @@ bool pid_is_kthread(int pid)
 	return n < 0 && errno == ENOENT && pid_alive(pid);
 }
 
+int pid_check_user(int pid)
+{
+	if (!pid_alive(pid))
+		return err("pid %d: no such process", pid);
+	if (pid_is_kthread(pid))
+		return err("pid %d is a kernel thread: it has no user address space to monitor", pid);
+	return 0;
+}
+
 int write_file(const char *path, const char *fmt, ...)
 {
 	char buf[4096];

@@ -65,6 +65,8 @@ bool pid_alive(int pid);
 bool any_pid_alive(const int *pids, int n);
 /* Whether pid is a kernel thread (no mm). */
 bool pid_is_kthread(int pid);
+/* 0 if pid is a live user process; else -1, said: no such process, or a kernel thread. */
+int pid_check_user(int pid);
 
 int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int read_file(const char *path, char *buf, size_t len);

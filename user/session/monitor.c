@@ -492,13 +492,9 @@ int cmd_monitor(int argc, char **argv)
 
 	if (geteuid() != 0)
 		return err("monitoring needs root (BPF and DAMON): run damon-bpf as root"), 1;
-	for (i = 0; i < a.cfg.nr_pids; i++) {
-		if (!pid_alive(a.cfg.pids[i]))
-			return err("pid %d: no such process", a.cfg.pids[i]), 1;
-		if (pid_is_kthread(a.cfg.pids[i]))
-			return err("pid %d is a kernel thread: it has no user address space to monitor",
-				   a.cfg.pids[i]), 1;
-	}
+	for (i = 0; i < a.cfg.nr_pids; i++)
+		if (pid_check_user(a.cfg.pids[i]))
+			return 1;
 
 	if (a.pin && session_check_new(a.pin))
 		return 1;

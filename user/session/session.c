@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "lib/json.h"
 #include "reporter.skel.h"
-#include "session/schemes.h"
+#include "session/runner.h"
 #include "session/session.h"
 #include "lib/util.h"
 
@@ -861,7 +861,7 @@ int cmd_status(int argc, char **argv)
 			sf = (struct session_file){ .kind = "pinned", .kdamond = -1 };
 		/* A scheme session with its loader: its schemes' stats. */
 		if (exiting || !sf.spec[0] || !session_owner_alive(&sf) ||
-		    schemes_status(names[i], &sf, a.json))
+		    session_scheme_status(names[i], &sf, a.json))
 			if (!exiting)
 				status_one(names[i], &sf, a.json);
 		free(names[i]);

@@ -65,4 +65,23 @@ uint32_t spec_max_access(const struct spec *sp);
 /* Index of pid among the targets, or -1. */
 int spec_target_index(const struct spec *sp, int pid);
 
+/* --- policy (spec/policy.c): per-target schemes, priorities, retired schemes --------- */
+
+#define RETIRED_IDX 9999	/* a target filter index that matches no target */
+
+/* Whether scheme i serves one target (its owner). */
+bool spec_per_target(const struct spec *sp, int i);
+/* The 'target' filter a per-target scheme is kept to (its first filter), or NULL. */
+struct damos_filter_cfg *spec_target_filter(struct spec *sp, int i);
+/* One scheme per target from tmpl, with a target filter; then spec_derive(). */
+void spec_add_per_target(struct spec *sp, const struct damon_scheme_cfg *tmpl);
+/* Quotas, ages and watermarks of per-target schemes from the targets' priorities. */
+void spec_derive(struct spec *sp);
+/* Makes scheme i a no-op kept in place (its target left; later schemes keep positions). */
+void spec_retire(struct spec *sp, int i);
+/* A spec printed by 'args' (no state): owners of per-target schemes by their target filter. */
+void spec_bind_owners(struct spec *sp);
+/* Whether a live scheme names node nid (target node or a node_mem_* goal). */
+bool spec_node_used(const struct spec *sp, int nid);
+
 #endif

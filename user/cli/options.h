@@ -1,21 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * damon-bpf: running a spec (spec.h) as a session: one kdamond, optional BPF reporters, and a
- * loop that applies the policy (exited targets dropped, mapped ranges followed, priorities, collapse
- * threshold) and prints the schemes' effect every interval.  reclaim, collapse, tier and run
- * all end here; --add/--remove and status work on any of their sessions.
+ * damon-bpf: the options every scheme command (reclaim, collapse, tier, run) has, and how a
+ * scheme command line becomes a spec.  Parsing only: the session layer runs the spec.
  */
-#ifndef DAMON_BPF_SCHEMES_H
-#define DAMON_BPF_SCHEMES_H
+#ifndef DAMON_BPF_CLI_OPTIONS_H
+#define DAMON_BPF_CLI_OPTIONS_H
 
 #include <argp.h>
+#include "session/runner.h"
 #include "spec/spec.h"
-
-struct run_opts {
-	uint64_t interval_us;		/* print every (default 1 s) */
-	uint64_t duration_us;		/* 0: until a signal */
-	bool json;
-};
 
 /* Options every scheme command has (argp keys below OPT_CMD_BASE are taken). */
 enum { OPT_QUOTA = 300, OPT_PRIORITY, OPT_ADD, OPT_REMOVE, OPT_NAME, OPT_SAMPLE, OPT_AGGR,
@@ -49,12 +42,20 @@ error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_s
 /* Checks at ARGP_KEY_END; returns true in --add/--remove mode (nothing more to check). */
 bool scheme_args_end(struct scheme_args *a, struct argp_state *state);
 /*
+ * Parses a scheme command line into input, whose common part is c (initialised for cmd with
+ * the default quota), and copies c to out.  EXIT_USAGE on a usage error, else 0; then
+ * out->add or out->remove means a change of a running session (no spec to build).
+ */
+int scheme_args_parse(const struct argp *argp, int argc, char **argv, void *input,
+		      struct scheme_args *c, struct scheme_args *out);
+/*
  * A new spec for the command: defaults, then the intervals, targets, priorities and session
  * name of the command line; the run options into o.
  */
 void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_opts *o);
+/* A scheme of action with the command line's quota, no target node: a template to refine. */
+struct damon_scheme_cfg scheme_args_scheme(const struct scheme_args *a, const char *action);
 
-struct run_opts;
 /* Parses a scheme command line into a spec (or, with --add/--remove, just the arguments). */
 typedef int (*scheme_spec_fn)(int argc, char **argv, struct spec *sp, struct run_opts *o,
 			      struct scheme_args *a);
@@ -65,21 +66,14 @@ typedef int (*scheme_spec_fn)(int argc, char **argv, struct spec *sp, struct run
 int schemes_command(int argc, char **argv, scheme_spec_fn build,
 		    int (*check)(const struct spec *sp));
 
-/* Runs sp until a signal, the duration, or the last target's exit; returns the exit status. */
-int schemes_run(struct spec *sp, const struct run_opts *o);
-/* Adds pid (with priority prio) to, or removes it from, the running session name. */
-int schemes_change(const char *name, int add, int remove, uint32_t prio);
-struct session_file;
-/* Prints the scheme stats of the running scheme session name (for 'status'); -1 if it cannot. */
-int schemes_status(const char *name, const struct session_file *sf, bool json);
-
-/* Per-target schemes (reclaim, collapse): one scheme per target with a target filter. */
-void schemes_add_per_target(struct spec *sp, const struct damon_scheme_cfg *tmpl);
-/* Quotas, ages and watermarks of per-target schemes from the targets' priorities. */
-void schemes_derive(struct spec *sp);
-/* Whether node nid exists and has memory; errors say which and list the nodes. */
-int node_check(int nid, const char *what);
-/* Parses "PID:N" for --priority. */
-int parse_priority(const char *arg, int *pid, uint32_t *prio);
+/* The spec builders of the scheme commands (for 'args'). */
+int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+		 struct scheme_args *out);
+int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+		  struct scheme_args *out);
+int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+	      struct scheme_args *out);
+int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+	     struct scheme_args *out);
 
 #endif
