@@ -8,8 +8,6 @@
 #include <linux/types.h>
 #include "damon_bpf.h"
 
-enum rw_filter { RW_BOTH = 0, RW_WRITES = 1, RW_READS = 2 };
-
 struct reporter_opts {
 	bool fault;			/* page_fault_user tracepoint */
 	bool fault_raw;			/* the raw_tp variant even where tp_btf exists */

@@ -31,6 +31,7 @@
 #include "bench.skel.h"
 #include "cli/commands.h"
 #include "damon/damon.h"
+#include "spec/spec.h"
 #include "bpf/reporter.h"
 #include "reporter.skel.h"
 #include "lib/json.h"

@@ -7,8 +7,10 @@
 #define DAMON_BPF_DAMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include "bpf/reporter.h"
+#include <linux/types.h>
+#include "damon_bpf.h"		/* enum rw_filter, DAMON_BPF_MAX_CPUS */
 
 #define DAMON_ADMIN "/sys/kernel/mm/damon/admin"
 #define DAMON_MAX_TARGETS 64
@@ -99,7 +101,6 @@ struct damon_region {
 	int target;			/* index of the target, -1 unknown */
 };
 
-void damon_ctx_defaults(struct damon_ctx_cfg *c);
 /* --- NUMA nodes (damon/node.c) --- */
 /* The physical address range of node nid's memory (nid -1: of all nodes), from zoneinfo. */
 int node_phys_range(int nid, uint64_t *start, uint64_t *end);
@@ -107,6 +108,19 @@ int node_phys_range(int nid, uint64_t *start, uint64_t *end);
 int node_check(int nid, const char *what);
 /* kB of MemTotal and MemFree of node nid, or -1. */
 int node_mem(int nid, uint64_t *total_kb, uint64_t *free_kb);
+/* --- sysfs values (damon/sysfs.c): dir/rel, the trailing newline cut --- */
+int damon_read(const char *dir, const char *rel, char *buf, size_t len);
+int damon_read_long(const char *dir, const char *rel, long min, long max, long *out);
+
+/* --- ownership (damon/owner.c) --- */
+/*
+ * Whether the kdamond an owner record names (index, pid, first target; -1: not known) is
+ * still the one the session created; d is then set to it.  damon-bpf makes at most one
+ * kdamond, so there must be exactly one.
+ */
+bool damon_is_ours(struct damon_session *d, int kdamond, int kdamond_pid, int first_pid);
+
+/* --- our kdamond (damon/kdamond.c, damon/apply.c, damon/read.c) --- */
 /* Whether DAMON sysfs exists; errors say what is missing. */
 int damon_check(void);
 /* Whether the kernel has monitoring_attrs/sample (only knowable with a context: probe). */

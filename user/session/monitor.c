@@ -19,6 +19,7 @@
 #include "bpf/reporter.h"
 #include "reporter.skel.h"
 #include "session/session.h"
+#include "spec/spec.h"
 #include "lib/util.h"
 #include "view/view.h"
 

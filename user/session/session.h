@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * damon-bpf: pinned sessions.  'monitor --pin NAME' (or 'start NAME') leaves the reporters and
- * the kdamond running after the loader exits: links and maps are pinned under
- * /sys/fs/bpf/damon-bpf/NAME/, what 'stop' needs is written to /run/damon-bpf/NAME.session.
+ * damon-bpf: sessions' owner records and what hangs on them: the record itself
+ * (session/record.c), the per-session lock (lock.c), the claim of DAMON and the removal of
+ * what a dead loader left (claim.c), pins (pin.c: 'monitor --pin NAME' or 'start NAME'
+ * leaves the reporters and the kdamond running after the loader exits, links and maps
+ * pinned under /sys/fs/bpf/damon-bpf/NAME/), and 'stop' / 'status' of one session
+ * (stop.c).
  */
 #ifndef DAMON_BPF_SESSION_H
 #define DAMON_BPF_SESSION_H
@@ -12,6 +15,7 @@
 
 #define PIN_ROOT "/sys/fs/bpf/damon-bpf"
 #define SESSION_DIR "/run/damon-bpf"
+#define CLAIM_LOCK ".claim"	/* the lock of every claim; not a session name (no dots) */
 
 /*
  * The owner record /run/damon-bpf/NAME.session (JSON): what a session created, written before
@@ -84,7 +88,20 @@ int session_pin(const char *name, struct session_file *sf, struct reporter *r,
 /* Removes the pins of a session; the number removed, or -1. */
 int session_unpin(const char *name, const struct session_file *sf);
 
-int cmd_stop(int argc, char **argv);
-int cmd_status(int argc, char **argv);
+/*
+ * Removes what a session created: its kdamond (only if still the one it created), its pins,
+ * its records; 'removed' gets what was removed.  Under the claim lock.
+ */
+int session_cleanup(const char *name, const struct session_file *sf, bool had_file,
+		    char *removed, size_t len);
+/* Session names: those with pins, and those with only a record left; their number. */
+int session_list(char ***out);
+/*
+ * Stops session name: asks a live loader to end (it cleans up itself), else removes what
+ * its record names and says what it removed.
+ */
+int session_stop(const char *name);
+/* Prints session name's status: a running scheme session's stats, else its record. */
+void session_status(const char *name, bool json);
 
 #endif

@@ -983,3 +983,15 @@ int spec_save(const struct spec *sp, const char *path)
 		return err("%s: %s", path, strerror(errno));
 	return 0;
 }
+
+void damon_ctx_defaults(struct damon_ctx_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->ops, "vaddr");
+	c->sample_us = 5000;
+	c->aggr_us = 100000;
+	c->update_us = 1000000;
+	c->min_nr_regions = 10;
+	c->max_nr_regions = 1000;
+	c->page_table = true;
+}

@@ -46,6 +46,8 @@ struct spec {
 	} policy;
 };
 
+/* damo's defaults of a context: vaddr, 5 ms / 100 ms / 1 s, 10..1000 regions, page tables. */
+void damon_ctx_defaults(struct damon_ctx_cfg *c);
 /* The defaults: one vaddr context, no targets or schemes, damo's intervals. */
 void spec_init(struct spec *sp);
 /*
