@@ -116,7 +116,6 @@ int damon_regions(struct damon_session *s, int scheme, struct damon_region **out
 	if (!d)
 		return err("%s: %s", tdir, strerror(errno));
 	while ((e = readdir(d))) {
-		struct damon_region *r;
 		uint64_t v[4];
 		static const char *const f[] = { "start", "end", "nr_accesses", "age" };
 		int i;
@@ -129,15 +128,10 @@ int damon_regions(struct damon_session *s, int scheme, struct damon_region **out
 				break;
 		if (i < 4)
 			continue;	/* raced with an update */
-		if (nr == cap) {
-			cap = cap ? cap * 2 : 64;
-			r = realloc(regs, cap * sizeof(*regs));
-			if (!r) {
-				closedir(d);
-				free(regs);
-				return err("out of memory");
-			}
-			regs = r;
+		if (ARRAY_GROW(regs, nr, cap, 64)) {
+			closedir(d);
+			free(regs);
+			return err("out of memory");
 		}
 		regs[nr++] = (struct damon_region){ v[0], v[1], v[2], v[3], -1 };
 	}

@@ -319,6 +319,34 @@ bool pid_is_kthread(int pid)
 	return n < 0 && errno == ENOENT && pid_alive(pid);
 }
 
+int array_grow(void **arr, int n, int *cap, size_t size, int min)
+{
+	void *p;
+	int c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : min;
+	p = realloc(*arr, (size_t)c * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+int rw_counters_alloc(uint64_t **reads, uint64_t **writes, int nr_cpus)
+{
+	*reads = calloc(nr_cpus, sizeof(uint64_t));
+	*writes = calloc(nr_cpus, sizeof(uint64_t));
+	if (*reads && *writes)
+		return 0;
+	free(*reads);
+	free(*writes);
+	*reads = *writes = NULL;
+	return -1;
+}
+
 int pid_check_user(int pid)
 {
 	if (!pid_alive(pid))

@@ -12,6 +12,16 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Makes room for element n of the array *arr of *cap elements of size bytes: the capacity
+ * doubles, from min.  0, or -1 (the array unchanged) when memory runs out.
+ */
+int array_grow(void **arr, int n, int *cap, size_t size, int min);
+#define ARRAY_GROW(arr, n, cap, min) \
+	array_grow((void **)&(arr), (n), &(cap), sizeof(*(arr)), (min))
+/* Per-CPU read and write counters, nr_cpus each, zeroed; on failure neither. */
+int rw_counters_alloc(uint64_t **reads, uint64_t **writes, int nr_cpus);
+
 /* Exit statuses of every command: 0 done, 1 runtime error, 64 usage error (EX_USAGE, argp's). */
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 64

@@ -51,26 +51,14 @@ static struct bucket *bucket_get(struct session *s, uint32_t tgid, uint64_t b)
 	for (i = 0; i < s->nr_buckets; i++)
 		if (s->buckets[i].tgid == tgid && s->buckets[i].bucket == b)
 			return &s->buckets[i];
-	if (s->nr_buckets == s->cap_buckets) {
-		int cap = s->cap_buckets ? 2 * s->cap_buckets : 64;
-
-		k = realloc(s->buckets, cap * sizeof(*k));
-		if (!k)
-			return NULL;
-		s->buckets = k;
-		s->cap_buckets = cap;
-	}
+	if (ARRAY_GROW(s->buckets, s->nr_buckets, s->cap_buckets, 64))
+		return NULL;
 	k = &s->buckets[s->nr_buckets];
 	memset(k, 0, sizeof(*k));
 	k->tgid = tgid;
 	k->bucket = b;
-	k->reads = calloc(s->si.nr_cpus, sizeof(uint64_t));
-	k->writes = calloc(s->si.nr_cpus, sizeof(uint64_t));
-	if (!k->reads || !k->writes) {
-		free(k->reads);
-		free(k->writes);
+	if (rw_counters_alloc(&k->reads, &k->writes, s->si.nr_cpus))
 		return NULL;
-	}
 	s->nr_buckets++;
 	return k;
 }
@@ -119,16 +107,9 @@ static int drain_accesses(struct session *s)
 	bool first = true;
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		if (nr == cap) {
-			struct access_key *k;
-
-			cap = cap ? 2 * cap : 1024;
-			k = realloc(keys, cap * sizeof(*k));
-			if (!k) {
-				free(keys);
-				return err("out of memory");
-			}
-			keys = k;
+		if (ARRAY_GROW(keys, nr, cap, 1024)) {
+			free(keys);
+			return err("out of memory");
 		}
 		keys[nr++] = next;
 		key = next;
