@@ -13,27 +13,28 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 
+#include <linux/types.h>
 #include "bpf/pmu.h"
+#include "damon_bpf.h"
 #include "lib/util.h"
-#include "reporter.skel.h"
 
 #define PMU_DIR "/sys/bus/event_source/devices"
 
 /* Destroys the perf links (and closes their events) from the last one down to index keep. */
-static void perf_detach(struct reporter *r, int keep)
+static void perf_detach(struct perf_set *r, int keep)
 {
-	while (r->nr_perf > keep) {
-		r->nr_perf--;
-		bpf_link__destroy(r->perf_links[r->nr_perf]);
-		close(r->perf_fds[r->nr_perf]);
+	while (r->nr > keep) {
+		r->nr--;
+		bpf_link__destroy(r->links[r->nr]);
+		close(r->fds[r->nr]);
 	}
 }
 
-void pmu_detach(struct reporter *r)
+void pmu_detach(struct perf_set *r)
 {
 	perf_detach(r, 0);
-	free(r->perf_links);
-	free(r->perf_fds);
+	free(r->links);
+	free(r->fds);
 }
 
 static int perf_event_open(struct perf_event_attr *attr, int cpu)
@@ -135,9 +136,10 @@ int pmu_detect(struct sampler *out, uint64_t period, char *why, size_t len)
 }
 
 /* Opens ev on every online CPU and attaches the program; on failure closes what it opened. */
-static int attach_event(struct reporter *r, struct perf_event_attr *ev, const uint8_t *online)
+static int attach_event(struct perf_set *r, struct bpf_program *prog, struct perf_event_attr *ev,
+			const uint8_t *online)
 {
-	int cpu, first = r->nr_perf;
+	int cpu, first = r->nr;
 
 	for (cpu = 0; cpu < DAMON_BPF_MAX_CPUS; cpu++) {
 		struct bpf_link *l;
@@ -148,13 +150,13 @@ static int attach_event(struct reporter *r, struct perf_event_attr *ev, const ui
 		fd = perf_event_open(ev, cpu);
 		if (fd < 0)
 			goto fail;
-		l = bpf_program__attach_perf_event(r->skel->progs.on_sample, fd);
+		l = bpf_program__attach_perf_event(prog, fd);
 		if (!l) {
 			close(fd);
 			goto fail;
 		}
-		r->perf_fds[r->nr_perf] = fd;
-		r->perf_links[r->nr_perf++] = l;
+		r->fds[r->nr] = fd;
+		r->links[r->nr++] = l;
 	}
 	return 0;
 fail:
@@ -169,14 +171,14 @@ fail:
  * software page-fault event (period 1, PERF_SAMPLE_ADDR), which works everywhere, the QEMU
  * guest included.  perf_source says which runs, and why the others do not.
  */
-int pmu_attach(struct reporter *r, const struct reporter_opts *o, struct sampler *hw,
-		       int nr_hw, const char *why)
+int pmu_attach(struct perf_set *r, struct bpf_program *prog, uint64_t period, struct sampler *hw,
+	       int nr_hw, const char *why)
 {
 	struct perf_event_attr sw = {
 		.size = sizeof(sw),
 		.type = PERF_TYPE_SOFTWARE,
 		.config = PERF_COUNT_SW_PAGE_FAULTS,
-		.sample_period = o->perf_period ? o->perf_period : 1,
+		.sample_period = period ? period : 1,
 		.sample_type = PERF_SAMPLE_ADDR,
 		.exclude_kernel = 1,
 	};
@@ -185,30 +187,30 @@ int pmu_attach(struct reporter *r, const struct reporter_opts *o, struct sampler
 
 	if (online_cpus(online, DAMON_BPF_MAX_CPUS) < 0)
 		return err("cannot read /sys/devices/system/cpu/online: %s", strerror(errno));
-	r->perf_fds = calloc(2 * DAMON_BPF_MAX_CPUS, sizeof(*r->perf_fds));
-	r->perf_links = calloc(2 * DAMON_BPF_MAX_CPUS, sizeof(*r->perf_links));
-	if (!r->perf_fds || !r->perf_links)
+	r->fds = calloc(2 * DAMON_BPF_MAX_CPUS, sizeof(*r->fds));
+	r->links = calloc(2 * DAMON_BPF_MAX_CPUS, sizeof(*r->links));
+	if (!r->fds || !r->links)
 		return err("out of memory");
 	for (i = 0; i < nr_hw; i++) {
-		if (attach_event(r, &hw[i].attr, online)) {
-			snprintf(r->perf_why, sizeof(r->perf_why), "%s: perf_event_open: %s",
+		if (attach_event(r, prog, &hw[i].attr, online)) {
+			snprintf(r->why, sizeof(r->why), "%s: perf_event_open: %s",
 				 hw[i].name, strerror(errno));
 			break;
 		}
 	}
 	if (nr_hw && i == nr_hw) {
-		snprintf(r->perf_why, sizeof(r->perf_why), "%s%s%s (sample period %llu)", hw[0].name,
+		snprintf(r->why, sizeof(r->why), "%s%s%s (sample period %llu)", hw[0].name,
 			 nr_hw > 1 ? " + " : "", nr_hw > 1 ? hw[1].name : "",
 			 (unsigned long long)hw[0].attr.sample_period);
-		r->perf_source = r->perf_why;
+		r->source = r->why;
 		return 0;
 	}
 	/* Some hardware event failed: none of them, the software event instead. */
 	perf_detach(r, 0);
 	if (!nr_hw)
-		snprintf(r->perf_why, sizeof(r->perf_why), "%s", why);
-	if (attach_event(r, &sw, online))
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	if (attach_event(r, prog, &sw, online))
 		return err("perf_event_open(software page-faults): %s", strerror(errno));
-	r->perf_source = "software page-faults";
+	r->source = "software page-faults";
 	return 0;
 }

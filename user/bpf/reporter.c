@@ -10,7 +10,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "bpf/pmu.h"
 #include "bpf/reporter.h"
 #include "reporter.skel.h"
 #include "lib/util.h"
@@ -105,14 +104,14 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o)
 		else
 			skel->links.fault_raw = l;
 	}
-	if (o->perf && pmu_attach(r, o, hw, nr_hw, why))
+	if (o->perf && pmu_attach(&r->perf, skel->progs.on_sample, o->perf_period, hw, nr_hw, why))
 		return -1;
 	return 0;
 }
 
 void reporter_stop(struct reporter *r)
 {
-	pmu_detach(r);
+	pmu_detach(&r->perf);
 	reporter_bpf__destroy(r->skel);
 	memset(r, 0, sizeof(*r));
 }

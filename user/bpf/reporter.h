@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "bpf/pmu.h"
 #include "damon_bpf.h"
 
 struct reporter_opts {
@@ -27,12 +28,8 @@ struct reporter {
 	struct reporter_bpf *skel;
 	bool kfunc;			/* the kernel has bpf_damon_report_access() */
 	const char *fault_variant;	/* "tp_btf" or "raw_tp" */
-	const char *perf_source;	/* which perf event samples, or NULL */
-	char perf_why[256];		/* the hardware samplers in use, or why none is */
 	int nr_cpus;			/* possible CPUs (per-CPU map values) */
-	int *perf_fds;
-	struct bpf_link **perf_links;
-	int nr_perf;
+	struct perf_set perf;		/* the perf source's events and links */
 };
 
 /* Whether the running kernel's BTF has the kfunc. */

@@ -106,6 +106,65 @@ static bool grow(struct parser *ps, char **s, size_t *cap, size_t need)
 	return true;
 }
 
+/*
+ * \uXXXX at ps->p (after the 'u'): exactly four hex digits (sscanf's %4x took fewer, then
+ * skipped 4), of a character other than NUL and surrogates; stored as UTF-8, the last byte
+ * left in *c.  -1 with *s freed on error.
+ */
+static int unescape_u(struct parser *ps, char **s, size_t *cap, size_t *n, char *c)
+{
+	unsigned int u = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!isxdigit((unsigned char)ps->p[i]))
+			break;
+		u = u * 16 + (isdigit((unsigned char)ps->p[i]) ? ps->p[i] - '0' :
+			      (tolower((unsigned char)ps->p[i]) - 'a' + 10));
+	}
+	if (i < 4 || !u || (u >= 0xd800 && u <= 0xdfff)) {
+		fail(ps, "\\u needs four hex digits of a character other than NUL and surrogates");
+		free(*s);
+		return -1;
+	}
+	ps->p += 4;
+	if (u < 0x80) {
+		*c = (char)u;
+		return 0;
+	}
+	/* UTF-8: two or three bytes; the last goes through c. */
+	if (!grow(ps, s, cap, *n + 4))
+		return -1;
+	if (u < 0x800) {
+		(*s)[(*n)++] = (char)(0xc0 | (u >> 6));
+	} else {
+		(*s)[(*n)++] = (char)(0xe0 | (u >> 12));
+		(*s)[(*n)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+	}
+	*c = (char)(0x80 | (u & 0x3f));
+	return 0;
+}
+
+/* The escape after a backslash (ps->p at its letter) into *c; -1 with *s freed on error. */
+static int unescape(struct parser *ps, char **s, size_t *cap, size_t *n, char *c)
+{
+	char shown[8];
+
+	*c = *ps->p++;
+	switch (*c) {
+	case '"': case '\\': case '/': return 0;
+	case 'n': *c = '\n'; return 0;
+	case 't': *c = '\t'; return 0;
+	case 'r': *c = '\r'; return 0;
+	case 'b': *c = '\b'; return 0;
+	case 'f': *c = '\f'; return 0;
+	case 'u': return unescape_u(ps, s, cap, n, c);
+	}
+	fail(ps, "bad escape '\\%s' in a string", excerpt(ps->p - 1, 1, shown, sizeof(shown)));
+	free(*s);
+	return -1;
+}
+
 static char *parse_string(struct parser *ps)
 {
 	size_t cap = 32, n = 0;
@@ -133,57 +192,8 @@ static char *parse_string(struct parser *ps)
 		}
 		if (c == '\\' && !cont) {
 			escaped = true;
-			c = *ps->p++;
-			switch (c) {
-			case '"': case '\\': case '/': break;
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned int u = 0;
-				int i;
-
-				/* Exactly four hex digits (sscanf's %4x took fewer, then skipped 4). */
-				for (i = 0; i < 4; i++) {
-					if (!isxdigit((unsigned char)ps->p[i]))
-						break;
-					u = u * 16 + (isdigit((unsigned char)ps->p[i]) ? ps->p[i] - '0' :
-						      (tolower((unsigned char)ps->p[i]) - 'a' + 10));
-				}
-				if (i < 4 || !u || (u >= 0xd800 && u <= 0xdfff)) {
-					fail(ps, "\\u needs four hex digits of a character other than NUL "
-					     "and surrogates");
-					free(s);
-					return NULL;
-				}
-				ps->p += 4;
-				if (u < 0x80) {
-					c = (char)u;
-					break;
-				}
-				/* UTF-8: two or three bytes; the last goes through c below. */
-				if (!grow(ps, &s, &cap, n + 4))
-					return NULL;
-				if (u < 0x800) {
-					s[n++] = (char)(0xc0 | (u >> 6));
-				} else {
-					s[n++] = (char)(0xe0 | (u >> 12));
-					s[n++] = (char)(0x80 | ((u >> 6) & 0x3f));
-				}
-				c = (char)(0x80 | (u & 0x3f));
-				break;
-			}
-			default: {
-				char shown[8];
-
-				fail(ps, "bad escape '\\%s' in a string", excerpt(ps->p - 1, 1, shown,
-										sizeof(shown)));
-				free(s);
+			if (unescape(ps, &s, &cap, &n, &c))
 				return NULL;
-			}
-			}
 		}
 		if (cont) {
 			cont--;		/* checked with its lead byte */

@@ -355,10 +355,10 @@ static int start_reporters(struct session *s)
 	/* With pte alone no program attaches; the (empty) counters and map still serve the view. */
 	if (reporter_start(&s->rep, &ro))
 		return -1;
-	if (a->src_perf && s->rep.perf_source == s->rep.perf_why)
-		info("damon-bpf: perf source: %s", s->rep.perf_source);
+	if (a->src_perf && s->rep.perf.source == s->rep.perf.why)
+		info("damon-bpf: perf source: %s", s->rep.perf.source);
 	else if (a->src_perf)
-		info("damon-bpf: perf source: %s (%s)", s->rep.perf_source, s->rep.perf_why);
+		info("damon-bpf: perf source: %s (%s)", s->rep.perf.source, s->rep.perf.why);
 	if (a->src_fault)
 		info("damon-bpf: fault source: page_fault_user (%s)", s->rep.fault_variant);
 	return 0;

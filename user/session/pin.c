@@ -92,9 +92,9 @@ int session_pin(const char *name, struct session_file *sf, struct reporter *r,
 	    pin_obj(1, pin_map, r->skel->maps.cpus, dir, "cpus") ||
 	    pin_obj(fault != NULL, pin_link, fault, dir, "link_fault"))
 		goto fail;
-	for (i = 0; i < r->nr_perf; i++) {
+	for (i = 0; i < r->perf.nr; i++) {
 		snprintf(sub, sizeof(sub), "link_perf%d", i);
-		if (pin_obj(1, pin_link, r->perf_links[i], dir, sub))
+		if (pin_obj(1, pin_link, r->perf.links[i], dir, sub))
 			goto fail;
 	}
 	if (exiting) {
@@ -111,8 +111,8 @@ int session_pin(const char *name, struct session_file *sf, struct reporter *r,
 	/* Closing our fds must not detach the links. */
 	if (fault)
 		bpf_link__disconnect(fault);
-	for (i = 0; i < r->nr_perf; i++)
-		bpf_link__disconnect(r->perf_links[i]);
+	for (i = 0; i < r->perf.nr; i++)
+		bpf_link__disconnect(r->perf.links[i]);
 	return 0;
 fail:
 	session_unpin(name, sf);
