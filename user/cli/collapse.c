@@ -96,33 +96,31 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* collapse of regions hot for min-age, hottest first; the threshold fixed or auto. */
+static void collapse_refine(const void *input, struct spec *sp, struct damon_scheme_cfg *tmpl)
+{
+	const struct collapse_args *a = input;
+	uint32_t max = spec_max_access(sp);
+
+	sp->policy.min_age_us = a->min_age_us;
+	sp->policy.collapse_auto = a->min_access < 0;
+	sp->policy.collapse_floor = a->floor > 0 ? a->floor : max / 5 ? max / 5 : 1;
+	tmpl->pattern = (struct damon_access_pattern){ 2ULL << 20, UINT64_MAX,
+						       a->min_access < 0 ? max : a->min_access,
+						       UINT32_MAX, a->min_age_us / sp->ctx.aggr_us,
+						       UINT32_MAX };
+	tmpl->w_nr = 1000;		/* the hottest regions first */
+}
+
 int collapse_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 		  struct scheme_args *out)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc };
+	static const struct per_target_cmd cmd = { "collapse", 32ULL << 20, "collapse", &argp,
+						   collapse_refine };
 	struct collapse_args a = { .min_access = -1, .floor = -1, .min_age_us = 1000000 };
-	struct damon_scheme_cfg tmpl;
-	uint32_t max;
-	int ret;
 
-	scheme_args_init(&a.c, "collapse", 32ULL << 20);
-	ret = scheme_args_parse(&argp, argc, argv, &a, &a.c, out);
-	if (ret || a.c.add || a.c.remove)
-		return ret;
-	scheme_args_apply(&a.c, sp, o);
-	max = spec_max_access(sp);
-	sp->policy.quota_sz = a.c.quota_sz;
-	sp->policy.min_age_us = a.min_age_us;
-	sp->policy.collapse_auto = a.min_access < 0;
-	sp->policy.collapse_floor = a.floor > 0 ? a.floor : max / 5 ? max / 5 : 1;
-	tmpl = scheme_args_scheme(&a.c, "collapse");
-	tmpl.pattern = (struct damon_access_pattern){ 2ULL << 20, UINT64_MAX,
-						      a.min_access < 0 ? max : a.min_access,
-						      UINT32_MAX, a.min_age_us / sp->ctx.aggr_us,
-						      UINT32_MAX };
-	tmpl.w_nr = 1000;		/* the hottest regions first */
-	spec_add_per_target(sp, &tmpl);
-	return 0;
+	return per_target_spec(&cmd, &a, &a.c, argc, argv, sp, o, out);
 }
 
 static int collapse_check(const struct spec *sp)

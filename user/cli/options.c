@@ -162,6 +162,25 @@ struct damon_scheme_cfg scheme_args_scheme(const struct scheme_args *a, const ch
 	return s;
 }
 
+int per_target_spec(const struct per_target_cmd *cmd, void *input, struct scheme_args *c,
+		    int argc, char **argv, struct spec *sp, struct run_opts *o,
+		    struct scheme_args *out)
+{
+	struct damon_scheme_cfg tmpl;
+	int ret;
+
+	scheme_args_init(c, cmd->name, cmd->quota_sz);
+	ret = scheme_args_parse(cmd->argp, argc, argv, input, c, out);
+	if (ret || c->add || c->remove)
+		return ret;
+	scheme_args_apply(c, sp, o);
+	sp->policy.quota_sz = c->quota_sz;
+	tmpl = scheme_args_scheme(c, cmd->action);
+	cmd->refine(input, sp, &tmpl);
+	spec_add_per_target(sp, &tmpl);
+	return 0;
+}
+
 void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_opts *o)
 {
 	int i, t;

@@ -56,6 +56,28 @@ void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_
 /* A scheme of action with the command line's quota, no target node: a template to refine. */
 struct damon_scheme_cfg scheme_args_scheme(const struct scheme_args *a, const char *action);
 
+/*
+ * A command with one scheme per target (reclaim, collapse): its argp, the command's name,
+ * default quota and scheme action, and refine(), which turns the command's own arguments
+ * (input) into the spec's policy and the scheme template.
+ */
+struct per_target_cmd {
+	const char *name;
+	uint64_t quota_sz;
+	const char *action;
+	const struct argp *argp;
+	void (*refine)(const void *input, struct spec *sp, struct damon_scheme_cfg *tmpl);
+};
+
+/*
+ * Parses the command line into input (whose common part is c), then builds the spec: the
+ * common options, the quota, the template refined, one scheme per target.  As a
+ * scheme_spec_fn: EXIT_USAGE, or 0 (out->add/remove: nothing built).
+ */
+int per_target_spec(const struct per_target_cmd *cmd, void *input, struct scheme_args *c,
+		    int argc, char **argv, struct spec *sp, struct run_opts *o,
+		    struct scheme_args *out);
+
 /* Parses a scheme command line into a spec (or, with --add/--remove, just the arguments). */
 typedef int (*scheme_spec_fn)(int argc, char **argv, struct spec *sp, struct run_opts *o,
 			      struct scheme_args *a);

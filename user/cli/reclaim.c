@@ -101,31 +101,30 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* pageout of what was not accessed for min-age, within the target's share of the quota. */
+static void reclaim_refine(const void *input, struct spec *sp, struct damon_scheme_cfg *tmpl)
+{
+	const struct reclaim_args *a = input;
+
+	sp->policy.skip_unmapped = true;
+	sp->policy.min_age_us = a->min_age_us;
+	if (a->wmarks)
+		sp->policy.wmarks = (struct damon_wmarks){ "free_mem_rate", 1000000, a->wm[0],
+							   a->wm[1], a->wm[2] };
+	tmpl->pattern = (struct damon_access_pattern){ 4096, UINT64_MAX, 0, 0,
+						       a->min_age_us / sp->ctx.aggr_us, UINT32_MAX };
+	tmpl->wmarks = sp->policy.wmarks;
+}
+
 int reclaim_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 		 struct scheme_args *out)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc };
+	static const struct per_target_cmd cmd = { "reclaim", 128ULL << 20, "pageout", &argp,
+						   reclaim_refine };
 	struct reclaim_args a = { .min_age_us = 30000000 };
-	struct damon_scheme_cfg tmpl;
-	int ret;
 
-	scheme_args_init(&a.c, "reclaim", 128ULL << 20);
-	ret = scheme_args_parse(&argp, argc, argv, &a, &a.c, out);
-	if (ret || a.c.add || a.c.remove)
-		return ret;
-	scheme_args_apply(&a.c, sp, o);
-	sp->policy.skip_unmapped = true;
-	sp->policy.quota_sz = a.c.quota_sz;
-	sp->policy.min_age_us = a.min_age_us;
-	if (a.wmarks)
-		sp->policy.wmarks = (struct damon_wmarks){ "free_mem_rate", 1000000, a.wm[0],
-							   a.wm[1], a.wm[2] };
-	tmpl = scheme_args_scheme(&a.c, "pageout");
-	tmpl.pattern = (struct damon_access_pattern){ 4096, UINT64_MAX, 0, 0,
-						      a.min_age_us / sp->ctx.aggr_us, UINT32_MAX };
-	tmpl.wmarks = sp->policy.wmarks;
-	spec_add_per_target(sp, &tmpl);
-	return 0;
+	return per_target_spec(&cmd, &a, &a.c, argc, argv, sp, o, out);
 }
 
 int cmd_reclaim(int argc, char **argv)

@@ -17,15 +17,6 @@
 #include "session/session.h"
 #include "spec/spec.h"
 
-/* Fallback mode: 2 MiB buckets per process, remembered across snapshots for their age. */
-struct bucket {
-	uint32_t tgid;
-	uint64_t bucket;
-	uint32_t last;		/* snapshot index of the last access */
-	uint64_t *reads, *writes;
-	uint64_t events;
-};
-
 struct session {
 	struct monitor_args *a;
 	bool kfunc, reporting;		/* the kernel has the kfunc; fault or perf asked */
@@ -37,39 +28,38 @@ struct session {
 	struct session_info si;
 	struct snapshot snap;
 	unsigned int shift;
-	struct bucket *buckets;
-	int nr_buckets, cap_buckets;
+	/*
+	 * Fallback mode: the map's buckets (per process, 2 MiB) as regions remembered across
+	 * snapshots for their age; there, a region's age is the snapshot of its last access.
+	 */
+	struct snapshot agg;
 	uint32_t nsnap;
 	gzFile rec;
 };
 
-static struct bucket *bucket_get(struct session *s, uint32_t tgid, uint64_t b)
+/* The bucket b of process tgid, added when new. */
+static struct view_region *bucket_get(struct session *s, uint32_t tgid, uint64_t b)
 {
-	struct bucket *k;
+	uint64_t start = b << s->shift;
+	struct view_region *r;
 	int i;
 
-	for (i = 0; i < s->nr_buckets; i++)
-		if (s->buckets[i].tgid == tgid && s->buckets[i].bucket == b)
-			return &s->buckets[i];
-	if (ARRAY_GROW(s->buckets, s->nr_buckets, s->cap_buckets, 64))
-		return NULL;
-	k = &s->buckets[s->nr_buckets];
-	memset(k, 0, sizeof(*k));
-	k->tgid = tgid;
-	k->bucket = b;
-	if (rw_counters_alloc(&k->reads, &k->writes, s->si.nr_cpus))
-		return NULL;
-	s->nr_buckets++;
-	return k;
+	for (i = 0; i < s->agg.nr_regions; i++)
+		if ((uint32_t)s->agg.regions[i].pid == tgid && s->agg.regions[i].start == start)
+			return &s->agg.regions[i];
+	r = snapshot_add(&s->agg, s->si.nr_cpus, start, (b + 1) << s->shift);
+	if (r)
+		r->pid = tgid;
+	return r;
 }
 
 static int cmp_bucket(const void *x, const void *y)
 {
-	const struct bucket *a = x, *b = y;
+	const struct view_region *a = x, *b = y;
 
-	if (a->tgid != b->tgid)
-		return a->tgid < b->tgid ? -1 : 1;
-	return a->bucket < b->bucket ? -1 : a->bucket > b->bucket;
+	if (a->pid != b->pid)
+		return (uint32_t)a->pid < (uint32_t)b->pid ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
 }
 
 /*
@@ -127,7 +117,7 @@ static int drain_accesses(struct session *s)
 				snapshot_attribute(&s->snap, keys[i].bucket << s->shift, keys[i].cpu,
 						   keys[i].write, val.count, s->si.nr_cpus);
 		} else {
-			struct bucket *b = bucket_get(s, keys[i].tgid, keys[i].bucket);
+			struct view_region *b = bucket_get(s, keys[i].tgid, keys[i].bucket);
 
 			if (!b) {
 				ret = err("out of memory");
@@ -135,79 +125,84 @@ static int drain_accesses(struct session *s)
 			}
 			if (keys[i].cpu < s->si.nr_cpus)
 				(keys[i].write ? b->writes : b->reads)[keys[i].cpu] += val.count;
-			b->events += val.count;
-			b->last = s->nsnap;
+			b->nr_accesses += val.count;
+			b->age = s->nsnap;
 		}
 	}
 	free(keys);
 	return ret;
 }
 
-static int take_snapshot(struct session *s, double t)
+/* DAMON mode: our kdamond's regions, then the map's accesses attributed to them. */
+static int damon_snapshot(struct session *s)
 {
 	struct monitor_args *a = s->a;
-	int i, ret;
+	struct damon_region *regs;
+	int i, n;
 
+	s->snap.max_nr_accesses = a->cfg.aggr_us / a->cfg.sample_us;
+	/*
+	 * A running kdamond always has regions; an empty list means the update raced with the
+	 * kdamond (seen now and then under TCG): ask again.
+	 */
+	for (i = 0;; i++) {
+		if (damon_regions(&s->damon, 0, &regs, &n))
+			return -1;
+		if (n || i == 3 || !damon_running(&s->damon))
+			break;
+		free(regs);
+		usleep(50000);
+	}
+	for (i = 0; i < n; i++) {
+		struct view_region *r = snapshot_add(&s->snap, s->si.nr_cpus, regs[i].start,
+						     regs[i].end);
+
+		if (!r) {
+			free(regs);
+			return err("out of memory");
+		}
+		r->nr_accesses = regs[i].nr_accesses;
+		r->age = regs[i].age;
+		r->pid = a->cfg.nr_pids == 1 ? a->cfg.pids[0] : -1;
+	}
+	free(regs);
+	return drain_accesses(s);
+}
+
+/* Fallback mode: the buckets, with this interval's counts; the counts start again. */
+static int fallback_snapshot(struct session *s)
+{
+	size_t sz = s->si.nr_cpus * sizeof(uint64_t);
+	int i;
+
+	if (drain_accesses(s))
+		return -1;
+	qsort(s->agg.regions, s->agg.nr_regions, sizeof(*s->agg.regions), cmp_bucket);
+	for (i = 0; i < s->agg.nr_regions; i++) {
+		struct view_region *b = &s->agg.regions[i];
+		struct view_region *r = snapshot_add(&s->snap, s->si.nr_cpus, b->start, b->end);
+
+		if (!r)
+			return err("out of memory");
+		r->pid = b->pid;
+		r->nr_accesses = b->nr_accesses;
+		r->age = s->nsnap - b->age;
+		memcpy(r->reads, b->reads, sz);
+		memcpy(r->writes, b->writes, sz);
+		b->nr_accesses = 0;
+		memset(b->reads, 0, sz);
+		memset(b->writes, 0, sz);
+	}
+	return 0;
+}
+
+static int take_snapshot(struct session *s, double t)
+{
 	snapshot_clear(&s->snap);
 	s->snap.time = t;
 	if (reporter_read_stats(&s->rep, s->snap.stats, NULL))
 		return -1;
-
-	if (s->si.mode == MODE_DAMON) {
-		struct damon_region *regs;
-		int n;
-
-		s->snap.max_nr_accesses = a->cfg.aggr_us / a->cfg.sample_us;
-		/*
-		 * A running kdamond always has regions; an empty list means the update raced
-		 * with the kdamond (seen now and then under TCG): ask again.
-		 */
-		for (i = 0;; i++) {
-			if (damon_regions(&s->damon, 0, &regs, &n))
-				return -1;
-			if (n || i == 3 || !damon_running(&s->damon))
-				break;
-			free(regs);
-			usleep(50000);
-		}
-		for (i = 0; i < n; i++) {
-			struct view_region *r = snapshot_add(&s->snap, s->si.nr_cpus, regs[i].start,
-							     regs[i].end);
-
-			if (!r) {
-				free(regs);
-				return err("out of memory");
-			}
-			r->nr_accesses = regs[i].nr_accesses;
-			r->age = regs[i].age;
-			r->pid = a->cfg.nr_pids == 1 ? a->cfg.pids[0] : -1;
-		}
-		free(regs);
-		return drain_accesses(s);
-	}
-
-	ret = drain_accesses(s);
-	if (ret)
-		return ret;
-	qsort(s->buckets, s->nr_buckets, sizeof(*s->buckets), cmp_bucket);
-	for (i = 0; i < s->nr_buckets; i++) {
-		struct bucket *b = &s->buckets[i];
-		struct view_region *r;
-
-		r = snapshot_add(&s->snap, s->si.nr_cpus, b->bucket << s->shift,
-				 (b->bucket + 1) << s->shift);
-		if (!r)
-			return err("out of memory");
-		r->pid = b->tgid;
-		r->nr_accesses = b->events;
-		r->age = s->nsnap - b->last;
-		memcpy(r->reads, b->reads, s->si.nr_cpus * sizeof(uint64_t));
-		memcpy(r->writes, b->writes, s->si.nr_cpus * sizeof(uint64_t));
-		b->events = 0;
-		memset(b->reads, 0, s->si.nr_cpus * sizeof(uint64_t));
-		memset(b->writes, 0, s->si.nr_cpus * sizeof(uint64_t));
-	}
-	return 0;
+	return s->si.mode == MODE_DAMON ? damon_snapshot(s) : fallback_snapshot(s);
 }
 
 static void describe(struct session *s)
@@ -435,8 +430,6 @@ static int loop(struct session *s)
 /* One way out: the record file closed, the reporters, the kdamond and the record removed. */
 static int end(struct session *s, int ret)
 {
-	int i;
-
 	if (s->rec && gzclose(s->rec) != Z_OK && !ret)
 		ret = err("%s: write failed", s->a->record);
 	reporter_stop(&s->rep);
@@ -445,11 +438,7 @@ static int end(struct session *s, int ret)
 	else
 		damon_release(&s->damon);
 	snapshot_free(&s->snap);
-	for (i = 0; i < s->nr_buckets; i++) {
-		free(s->buckets[i].reads);
-		free(s->buckets[i].writes);
-	}
-	free(s->buckets);
+	snapshot_free(&s->agg);
 	return ret ? 1 : 0;
 }
 
@@ -459,6 +448,7 @@ int monitor_run(struct monitor_args *a)
 	int ret;
 
 	snapshot_init(&s.snap);
+	snapshot_init(&s.agg);
 	if (check(&s))
 		return 1;
 	ret = claim(&s) || start_reporters(&s) || (a->pin ? pin(&s) : loop(&s)) ? -1 : 0;
