@@ -152,7 +152,8 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 		-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)/bpf
 fuzz_spec_SRCS    := user/spec/spec.c user/spec/read.c user/spec/values.c user/spec/write.c \
 		     user/lib/json.c user/lib/util.c
-fuzz_record_SRCS  := user/view/record.c user/view/snapshot.c user/lib/util.c user/lib/json.c
+fuzz_record_SRCS  := user/view/record.c user/view/snapshot.c user/view/table.c user/lib/util.c \
+		     user/lib/json.c
 fuzz_options_SRCS := user/lib/util.c
 
 fuzz-build: $(FUZZ_BINS)

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* damon-bpf: load, configure and attach the BPF reporters (bpf/reporter.bpf.c). */
+/*
+ * damon-bpf: load, configure and attach the BPF reporters (bpf/reporter.bpf.c).
+ *
+ * Layer bpf/: the libbpf skeletons, their rodata, maps and links (reporter.c), and the perf
+ * source with PMU detection (pmu.c).  Knows nothing of DAMON sysfs or sessions; may call
+ * lib/ only.  Called by session/.
+ */
 #ifndef DAMON_BPF_REPORTER_H
 #define DAMON_BPF_REPORTER_H
 

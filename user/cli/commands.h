@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* damon-bpf: the subcommands; each parses its own arguments and returns the exit status. */
+/*
+ * damon-bpf: the subcommands; each parses its own arguments and returns the exit status.
+ *
+ * Layer cli/ (the top): argp per command and nothing else: a command line becomes a spec
+ * (scheme commands, cli/options.c) or a struct of arguments, handed to the session layer.
+ * May call session/ and spec/ (to build specs) and lib/; no I/O beyond parsing, but for
+ * the checks of what only this machine can tell (online CPUs, nodes, THP).  Nothing calls
+ * cli/ but main().
+ */
 #ifndef DAMON_BPF_COMMANDS_H
 #define DAMON_BPF_COMMANDS_H
 

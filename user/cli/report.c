@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* damon-bpf report: print the snapshots of a record file as 'monitor' did. */
 #include <argp.h>
-#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "lib/util.h"
@@ -61,27 +60,9 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "FILE", doc };
 	struct report_args a = { .view.top = 10 };
-	struct session_info si;
-	struct snapshot s;
-	gzFile g;
-	int r = 0, n = 0;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
 	install_signal_handlers();
-	g = record_open(a.file, &si);
-	if (!g)
-		return 1;
-	snapshot_init(&s);
-	while (!exiting && (r = record_read(g, &si, &s)) > 0) {
-		view_print(stdout, &si, &s, &a.view);
-		n++;
-	}
-	snapshot_free(&s);
-	gzclose(g);
-	if (r < 0)
-		return 1;
-	if (!n)
-		info("damon-bpf: %s holds no snapshot", a.file);
-	return 0;
+	return record_replay(a.file, &a.view) ? 1 : 0;
 }

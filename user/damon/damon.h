@@ -2,6 +2,11 @@
 /*
  * damon-bpf: DAMON sysfs (/sys/kernel/mm/damon/admin), written the way damo writes it.
  * Only kdamonds this process created are ever changed or stopped.
+ *
+ * Layer damon/: the context config types, the sysfs writer (apply.c, kdamond.c) and reader
+ * (read.c), kdamond ownership (owner.c) and the NUMA facts schemes need (node.c).  Knows
+ * nothing of specs, sessions or BPF; may call lib/ only.  Called by session/ (and spec/
+ * for its types, cli/ for node checks).
  */
 #ifndef DAMON_BPF_DAMON_H
 #define DAMON_BPF_DAMON_H

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* damon-bpf: small shared helpers of the loader. */
+/*
+ * damon-bpf: small shared helpers of the loader.
+ *
+ * Layer lib/: helpers every layer may call (messages, number and time parsing, files,
+ * processes, signals, arrays; JSON in json.h).  Calls nothing of the loader.
+ */
 #ifndef DAMON_BPF_UTIL_H
 #define DAMON_BPF_UTIL_H
 

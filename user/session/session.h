@@ -6,6 +6,11 @@
  * leaves the reporters and the kdamond running after the loader exits, links and maps
  * pinned under /sys/fs/bpf/damon-bpf/NAME/), and 'stop' / 'status' of one session
  * (stop.c).
+ *
+ * Layer session/: a session's life: the runner that applies a spec (runner.h: prepare,
+ * start, tick, end) and its policy steps (targets, ranges, tune, report), monitor, count and
+ * bench, and the owner records above.  Owns every "create, record, remove" of the loader.
+ * May call spec/, damon/, bpf/, view/ and lib/; called by cli/.
  */
 #ifndef DAMON_BPF_SESSION_H
 #define DAMON_BPF_SESSION_H

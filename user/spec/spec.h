@@ -4,6 +4,11 @@
  * targets, schemes) plus a "bpf" block (the reporters) and a "policy" block (what the loader
  * does while it runs: drop exited targets, per-target schemes, priorities, collapse
  * threshold).  Every scheme command builds one; 'args' prints it, 'run' reads it back.
+ *
+ * Layer spec/: the model (this header), JSON in (read.c, values.c: validation with file,
+ * line and key path) and out (write.c), and the policy's pure functions (policy.c).  No
+ * I/O but the spec files themselves.  May call lib/ and use damon/'s config types; called
+ * by cli/ (building) and session/ (running).
  */
 #ifndef DAMON_BPF_SPEC_H
 #define DAMON_BPF_SPEC_H

@@ -135,3 +135,27 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 	}
 	return 1;
 }
+
+int record_replay(const char *path, const struct view_opts *o)
+{
+	struct session_info si;
+	struct snapshot s;
+	gzFile g;
+	int r = 0, n = 0;
+
+	g = record_open(path, &si);
+	if (!g)
+		return -1;
+	snapshot_init(&s);
+	while (!exiting && (r = record_read(g, &si, &s)) > 0) {
+		view_print(stdout, &si, &s, o);
+		n++;
+	}
+	snapshot_free(&s);
+	gzclose(g);
+	if (r < 0)
+		return -1;
+	if (!n)
+		info("damon-bpf: %s holds no snapshot", path);
+	return 0;
+}

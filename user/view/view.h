@@ -2,6 +2,12 @@
 /*
  * damon-bpf: snapshots of a monitoring session (regions with their per-CPU read/write
  * breakdown, reporter counters), their table and JSON views, and record files.
+ *
+ * Layer view/ (the bottom but lib/): what the user sees, from data models the caller filled:
+ * snapshots (snapshot.c) as a table or JSON lines (table.c) and record files (record.c),
+ * scheme stats (stats.h), status entries (status.h), fault counts (counts.h), bench results
+ * (bench.h).  Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only;
+ * called by session/ and cli/.
  */
 #ifndef DAMON_BPF_VIEW_H
 #define DAMON_BPF_VIEW_H
@@ -63,5 +69,7 @@ int record_write(gzFile g, const struct session_info *si, const struct snapshot 
 gzFile record_open(const char *path, struct session_info *si);
 /* 1: a snapshot was read, 0: end of file, -1: error (said). */
 int record_read(gzFile g, const struct session_info *si, struct snapshot *s);
+/* Prints every snapshot of the record file path as the live view did; 0, or -1 (said). */
+int record_replay(const char *path, const struct view_opts *o);
 
 #endif
