@@ -111,8 +111,9 @@ static void reclaim_refine(const void *input, struct spec *sp, struct damon_sche
 	if (a->wmarks)
 		sp->policy.wmarks = (struct damon_wmarks){ "free_mem_rate", 1000000, a->wm[0],
 							   a->wm[1], a->wm[2] };
-	tmpl->pattern = (struct damon_access_pattern){ 4096, UINT64_MAX, 0, 0,
-						       a->min_age_us / sp->ctx.aggr_us, UINT32_MAX };
+	tmpl->pattern = (struct damon_access_pattern){
+		4096, UINT64_MAX, 0, 0, a->min_age_us / sp->ctx.aggr_us, UINT32_MAX,
+	};
 	tmpl->wmarks = sp->policy.wmarks;
 }
 

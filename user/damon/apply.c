@@ -94,7 +94,8 @@ static int apply_goals(const char *sdir, const struct damon_scheme_cfg *s)
 		if (node && !exists_at(d, "nid"))
 			return err("quota goal '%s' needs the damon-bpf kernel series (a kernel "
 				   "with quotas/goals/N/nid)", g->metric);
-		if (put_feature(d, "target_metric", g->metric, "DAMOS has no quota goal metric '%s'"))
+		if (put_feature(d, "target_metric", g->metric,
+				"DAMOS has no quota goal metric '%s'"))
 			return -1;
 		if (put(d, "target_value", "%llu", (unsigned long long)g->target_value) ||
 		    (node && put(d, "nid", "%d", g->nid)))

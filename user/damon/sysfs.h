@@ -15,7 +15,8 @@ bool exists_at(const char *dir, const char *rel);
 /* Writes val to dir/rel; -1 with errno, and no message (for requests a kernel may not know). */
 int put_quiet(const char *dir, const char *rel, const char *val);
 /* Writes a value to dir/rel; the error names the file and the value. */
-int put(const char *dir, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int put(const char *dir, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /*
  * Writes val to dir/rel; where the kernel answers EINVAL, the error says what it lacks:
  * "the running kernel's " and lacks, a format of val (e.g. "DAMOS has no '%s' filter").

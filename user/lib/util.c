@@ -352,7 +352,8 @@ int pid_check_user(int pid)
 	if (!pid_alive(pid))
 		return err("pid %d: no such process", pid);
 	if (pid_is_kthread(pid))
-		return err("pid %d is a kernel thread: it has no user address space to monitor", pid);
+		return err("pid %d is a kernel thread: it has no user address space to monitor",
+			   pid);
 	return 0;
 }
 

@@ -46,8 +46,11 @@ static int wait_child(pid_t child)
 static int print_counts(struct reporter *r, int status, bool json)
 {
 	uint64_t total[STAT_MAX], (*per_cpu)[STAT_MAX] = calloc(r->nr_cpus, sizeof(*per_cpu));
-	struct counts c = { r->fault_variant, r->nr_cpus, (const uint64_t (*)[STAT_MAX])per_cpu,
-			    total, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status) };
+	struct counts c = {
+		.source = r->fault_variant, .nr_cpus = r->nr_cpus, .total = total,
+		.per_cpu = (const uint64_t (*)[STAT_MAX])per_cpu,
+		.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	};
 
 	if (!per_cpu || reporter_read_stats(r, total, per_cpu)) {
 		free(per_cpu);
