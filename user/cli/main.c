@@ -22,7 +22,7 @@ static const struct command {
 	{ "collapse", cmd_collapse, "collapse the hot 2 MiB ranges of processes into THPs" },
 	{ "tier", cmd_tier, "promote hot pages to a fast node, demote cold ones to a slow node" },
 	{ "run", cmd_run, "run a setup from a JSON spec (damo's shape + bpf + policy)" },
-	{ "args", cmd_args, "print the spec a scheme command line means" },
+	{ "args", cmd_args, "print the spec a session's command line means" },
 	{ "start", cmd_start, "start a pinned session that runs on after damon-bpf exits" },
 	{ "stop", cmd_stop, "stop sessions; remove what a dead one left" },
 	{ "status", cmd_status, "list every session, its kdamond and owner" },

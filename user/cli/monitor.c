@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "lib/util.h"
 #include "session/monitor.h"
 
@@ -38,9 +39,10 @@ static const char doc[] =
 "  damon-bpf report run.dbr\n"
 EXIT_DOC;
 
+/* OPT_SAMPLE and OPT_AGGR are the scheme commands' (cli/options.h). */
 enum {
-	OPT_SAMPLE = 256, OPT_AGGR, OPT_UPDATE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS,
-	OPT_MAX_REGIONS, OPT_PERIOD, OPT_PIN, OPT_NO_PREFILTER,
+	OPT_UPDATE = OPT_CMD_BASE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS, OPT_MAX_REGIONS,
+	OPT_PERIOD, OPT_PIN, OPT_NO_PREFILTER,
 };
 
 static const struct argp_option options[] = {
@@ -228,15 +230,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-int cmd_monitor(int argc, char **argv)
+int monitor_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+		 struct scheme_args *out)
 {
 	static const struct argp argp = { options, parse_opt, NULL, doc };
 	struct monitor_args a;
 
+	*out = (struct scheme_args){};
 	monitor_args_init(&a);
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
-	return monitor_run(&a);
+	monitor_to_spec(&a, sp, o);
+	return 0;
+}
+
+/* A monitor spec, run by the runner as every session is. */
+int cmd_monitor(int argc, char **argv)
+{
+	return schemes_command(argc, argv, monitor_spec, NULL);
 }
 
 /* damon-bpf start NAME [monitor options]: monitor --pin NAME. */

@@ -97,5 +97,7 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	      struct scheme_args *out);
 int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 	     struct scheme_args *out);
+int monitor_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
+		 struct scheme_args *out);
 
 #endif

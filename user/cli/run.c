@@ -79,7 +79,7 @@ int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o, struct 
 		return 1;
 	if (a.c.name)
 		snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", a.c.name);
-	*o = (struct run_opts){ a.c.interval_us, a.c.duration_us, a.c.json };
+	*o = (struct run_opts){ a.c.interval_us, a.c.duration_us, a.c.json, .top = 10 };
 	return 0;
 }
 
@@ -89,9 +89,9 @@ int cmd_run(int argc, char **argv)
 }
 
 static const char args_doc[] =
-"Print the spec (JSON) that a scheme command line means, for 'damon-bpf run'.\n"
+"Print the spec (JSON) that a session's command line means, for 'damon-bpf run'.\n"
 "\n"
-"USAGE: damon-bpf args reclaim|collapse|tier|run ARGS...\n"
+"USAGE: damon-bpf args monitor|reclaim|collapse|tier|run ARGS...\n"
 "\n"
 "Nothing is started and nothing needs root.  'args run FILE' prints a spec file\n"
 "with every default filled in.\n"
@@ -110,6 +110,7 @@ static const struct {
 	{ "collapse", collapse_spec },
 	{ "tier", tier_spec },
 	{ "run", run_spec },
+	{ "monitor", monitor_spec },
 };
 
 int cmd_args(int argc, char **argv)
@@ -128,7 +129,8 @@ int cmd_args(int argc, char **argv)
 	for (i = 0; i < ARRAY_SIZE(spec_commands) && strcmp(argv[1], spec_commands[i].name); i++)
 		;
 	if (i == ARRAY_SIZE(spec_commands))
-		return err("args: '%s' is not a scheme command (reclaim, collapse, tier, run)",
+		return err("args: '%s' is not a session command (monitor, reclaim, collapse, tier, "
+			   "run)",
 			   argv[1]), 2;
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)

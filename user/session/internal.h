@@ -4,7 +4,8 @@
  * other layers: they use session/runner.h).  runner.c owns the loop; targets.c changes the
  * target list (retire, add, drop the exited); ranges.c follows the targets' mappings; tune.c
  * adjusts the collapse threshold; report.c gathers the interval's stats for the view;
- * change.c attaches to a running session for --add/--remove and status.
+ * change.c attaches to a running session for --add/--remove and status; monitor.c runs
+ * the monitor specs session_run() hands it.
  */
 #ifndef DAMON_BPF_SESSION_INTERNAL_H
 #define DAMON_BPF_SESSION_INTERNAL_H
@@ -61,6 +62,10 @@ int add_target(struct runner *r, int pid, uint32_t prio, const struct damos_stat
 
 /* tune.c */
 int collapse_tick(struct runner *r, const struct damos_stats *st, double now);
+
+/* monitor.c: a monitor spec's session, until a signal, the duration or its targets' end */
+struct run_opts;
+int monitor_run(const struct spec *sp, const struct run_opts *o);
 
 /* report.c */
 /*

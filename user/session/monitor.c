@@ -13,6 +13,7 @@
 #include "bpf/reporter.h"
 #include "lib/util.h"
 #include "reporter.skel.h"
+#include "session/internal.h"
 #include "session/monitor.h"
 #include "session/session.h"
 #include "spec/spec.h"
@@ -442,11 +443,83 @@ static int end(struct session *s, int ret)
 	return ret ? 1 : 0;
 }
 
-int monitor_run(struct monitor_args *a)
+void monitor_to_spec(const struct monitor_args *a, struct spec *sp, struct run_opts *o)
 {
+	spec_init(sp);
+	snprintf(sp->policy.command, sizeof(sp->policy.command), "monitor");
+	sp->policy.drop_exited = false;	/* the kdamond ends with its last target */
+	sp->ctx = a->cfg;
+	sp->ctx.nr_schemes = 0;
+	strcpy(sp->ctx.ops, a->paddr ? "paddr" : "vaddr");
+	if (a->paddr)
+		sp->ctx.nr_pids = 1;	/* the spec's paddr target: the physical address space */
+	sp->ctx.page_table = a->src_pte;
+	sp->ctx.page_fault = a->src_fault || a->src_perf;
+	sp->ctx.cpus = NULL;
+	if (a->have_cpus) {
+		memcpy(sp->cpus, a->cpus, sizeof(sp->cpus));
+		sp->ctx.cpus = sp->cpus;
+	}
+	sp->ctx.rw = a->write_only ? RW_WRITES : a->read_only ? RW_READS : RW_BOTH;
+	snprintf(sp->bpf.source, sizeof(sp->bpf.source), "%s%s%s", a->src_fault ? "fault" : "",
+		 a->src_fault && a->src_perf ? "," : "", a->src_perf ? "perf" : "");
+	sp->bpf.no_prefilter = a->no_prefilter;
+	sp->bpf.no_kfunc = a->no_kfunc;
+	sp->bpf.perf_period = a->perf_period;
+	*o = (struct run_opts){ a->interval_us, a->duration_us, a->view.json, a->view.top,
+				a->record, a->pin };
+}
+
+/*
+ * The session's plan from a monitor spec, with the checks 'monitor' makes of its command
+ * line (a spec file may hold anything).
+ */
+static int from_spec(struct monitor_args *a, const struct spec *sp, const struct run_opts *o)
+{
+	const struct damon_ctx_cfg *c = &sp->ctx;
+
+	monitor_args_init(a);
+	a->cfg = *c;
+	a->cfg.nr_schemes = 0;
+	a->cfg.cpus = NULL;
+	a->paddr = !strcmp(c->ops, "paddr");
+	if (a->paddr)
+		a->cfg.nr_pids = 0;
+	a->have_cpus = c->cpus != NULL;
+	if (a->have_cpus)
+		memcpy(a->cpus, sp->cpus, sizeof(a->cpus));
+	a->write_only = c->rw == RW_WRITES;
+	a->read_only = c->rw == RW_READS;
+	a->src_fault = spec_has_source(sp, "fault");
+	a->src_perf = spec_has_source(sp, "perf");
+	a->src_pte = c->page_table;
+	a->no_prefilter = sp->bpf.no_prefilter;
+	a->no_kfunc = sp->bpf.no_kfunc;
+	a->perf_period = sp->bpf.perf_period;
+	a->interval_us = o->interval_us;
+	a->duration_us = o->duration_us;
+	a->view = (struct view_opts){ o->json, o->top };
+	a->record = o->record;
+	a->pin = o->pin;
+	if (strcmp(c->ops, "vaddr") && !a->paddr)
+		return err("a monitor spec monitors vaddr or paddr, not %s", c->ops);
+	if (!a->paddr && !a->cfg.nr_pids)
+		return err("nothing to monitor: the spec has no target");
+	if (!a->src_fault && !a->src_perf && !a->src_pte)
+		return err("nothing samples: no bpf.source and no page_table primitive");
+	if (a->no_prefilter && (a->no_kfunc || !(a->src_fault || a->src_perf)))
+		return err("bpf.prefilter false needs a bpf.source and the kfunc (bpf.kfunc)");
+	return 0;
+}
+
+int monitor_run(const struct spec *sp, const struct run_opts *o)
+{
+	struct monitor_args args, *a = &args;
 	struct session s = { .a = a, .damon.kdamond = -1 };
 	int ret;
 
+	if (from_spec(a, sp, o))
+		return 1;
 	snapshot_init(&s.snap);
 	snapshot_init(&s.agg);
 	if (check(&s))

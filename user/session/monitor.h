@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "damon/damon.h"
+#include "session/runner.h"
+#include "spec/spec.h"
 #include "view/view.h"
 
 struct monitor_args {
@@ -26,7 +28,11 @@ struct monitor_args {
 
 /* The defaults of 'monitor': damo's context, the fault source, 1 s, the top 10 regions. */
 void monitor_args_init(struct monitor_args *a);
-/* Runs the session until a signal, the duration or the targets' end; the exit status. */
-int monitor_run(struct monitor_args *a);
+/*
+ * The spec a monitoring session is (policy.command "monitor"): the context with its
+ * targets, intervals and sample control, the "bpf" block, no schemes; what is not the spec
+ * (interval, duration, views, record, pin) goes to o.
+ */
+void monitor_to_spec(const struct monitor_args *a, struct spec *sp, struct run_opts *o);
 
 #endif

@@ -84,8 +84,8 @@ static int start_reporters(struct runner *r)
 	if (!kernel_has_kfunc())
 		return err("bpf.source %s: this kernel has no bpf_damon_report_access() kfunc "
 			   "(kernel/patches); its reports could not reach DAMON", sp->bpf.source);
-	o.fault = !strcmp(sp->bpf.source, "fault");
-	o.perf = !strcmp(sp->bpf.source, "perf");
+	o.fault = spec_has_source(sp, "fault");
+	o.perf = spec_has_source(sp, "perf");
 	o.rw = sp->ctx.rw;
 	o.cpus = sp->ctx.cpus;
 	if (strcmp(sp->ctx.ops, "paddr")) {
@@ -225,6 +225,10 @@ int session_run(const struct spec *sp, const struct run_opts *o)
 	bool claimed = false;
 	int ret = 1;
 
+	if (!strcmp(sp->policy.command, "monitor")) {
+		free(r);
+		return monitor_run(sp, o);
+	}
 	if (!r)
 		return err("out of memory"), 1;
 	if (!prepare(r, sp) && !start(r, &sf, &claimed))

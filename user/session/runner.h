@@ -17,9 +17,17 @@ struct run_opts {
 	uint64_t interval_us;		/* print every (default 1 s) */
 	uint64_t duration_us;		/* 0: until a signal */
 	bool json;
+	/* monitor's views and pins */
+	int top;			/* regions shown in the table (0: all) */
+	const char *record;		/* also write the snapshots to this file */
+	const char *pin;		/* start, pin under this name and exit */
 };
 
-/* Runs sp until a signal, the duration, or the last target's exit; returns the exit status. */
+/*
+ * Runs sp until a signal, the duration, or the last target's exit; returns the exit status.
+ * A monitor spec (policy.command "monitor") runs as a monitoring session
+ * (session/monitor.c): regions viewed and recorded instead of schemes' stats.
+ */
 int session_run(const struct spec *sp, const struct run_opts *o);
 /* Adds pid (with priority prio) to, or removes it from, the running session name. */
 int session_change(const char *name, int add, int remove, uint32_t prio);

@@ -306,6 +306,43 @@ static void read_context(struct rd *r, struct json *cj, struct spec *sp)
 		   &c->nr_schemes);
 }
 
+/* Reporters: "fault", "perf" or both ("fault,perf"), each once. */
+static bool valid_sources(const char *list)
+{
+	char buf[32], *tok, *save = NULL;
+	bool fault = false, perf = false;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	if (!buf[0] || buf[0] == ',' || buf[strlen(buf) - 1] == ',' || strstr(buf, ",,"))
+		return false;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool *seen = !strcmp(tok, "fault") ? &fault : !strcmp(tok, "perf") ? &perf : NULL;
+
+		if (!seen || *seen)
+			return false;
+		*seen = true;
+	}
+	return true;
+}
+
+/* The "bpf" block: the reporters, and how they report (monitor's options). */
+static void read_bpf(struct rd *r, struct json *b, struct spec *sp)
+{
+	bool prefilter = true, kfunc = true;
+	char msg[64];
+
+	get_str(r, b, "source", sp->bpf.source, sizeof(sp->bpf.source));
+	if (!r->failed && sp->bpf.source[0] && !valid_sources(sp->bpf.source)) {
+		snprintf(msg, sizeof(msg), "'%s' is not fault or perf", sp->bpf.source);
+		bad_key(r, json_member(b, "source"), "source", msg);
+	}
+	get_bool(r, b, "prefilter", &prefilter);
+	get_bool(r, b, "kfunc", &kfunc);
+	get_u64(r, b, "perf_period", U_NUM, &sp->bpf.perf_period);
+	sp->bpf.no_prefilter = !prefilter;
+	sp->bpf.no_kfunc = !kfunc;
+}
+
 static void read_policy(struct rd *r, struct json *p, struct spec *sp)
 {
 	char min_access[16] = "", msg[64];
@@ -378,15 +415,7 @@ int spec_from_json(struct spec *sp, struct json *root, const char *file)
 		if (b) {
 			size_t n = push(&r, "bpf", 0);
 
-			get_str(&r, b, "source", sp->bpf.source, sizeof(sp->bpf.source));
-			if (!r.failed && sp->bpf.source[0] && strcmp(sp->bpf.source, "fault") &&
-			    strcmp(sp->bpf.source, "perf")) {
-				size_t m = push(&r, "source", 0);
-
-				bad(&r, json_member(b, "source"), "'%s' is not fault or perf",
-				    sp->bpf.source);
-				pop(&r, m);
-			}
+			read_bpf(&r, b, sp);
 			if (!r.failed)
 				check_unknown(&r, b);
 			pop(&r, n);

@@ -37,6 +37,17 @@ int spec_target_index(const struct spec *sp, int pid)
 }
 
 
+bool spec_has_source(const struct spec *sp, const char *src)
+{
+	char buf[sizeof(sp->bpf.source)], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", sp->bpf.source);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, src))
+			return true;
+	return false;
+}
+
 int spec_load(struct spec *sp, const char *path)
 {
 	char *text;

@@ -33,11 +33,14 @@ struct spec {
 	struct damos_stats base[DAMON_MAX_SCHEMES];
 
 	struct {
-		char source[8];			/* "", "fault" or "perf" */
+		char source[16];		/* reporters: "", "fault", "perf", "fault,perf" */
+		bool no_prefilter;		/* report every access: DAMON's filters alone pick */
+		bool no_kfunc;			/* aggregate in maps even where the kfunc exists */
+		uint64_t perf_period;		/* of the perf source; 0: its default */
 	} bpf;
 
 	struct {
-		char command[16];		/* reclaim, collapse, tier; "" for a plain setup */
+		char command[16];		/* monitor, reclaim, collapse, tier; "": plain */
 		char name[65];			/* session name */
 		bool drop_exited;		/* targets that exit are removed (else: kept) */
 		bool skip_unmapped;		/* monitor mapped ranges only (fvaddr, see schemes.c) */
@@ -71,6 +74,8 @@ int spec_save(const struct spec *sp, const char *path);
 uint32_t spec_max_access(const struct spec *sp);
 /* Index of pid among the targets, or -1. */
 int spec_target_index(const struct spec *sp, int pid);
+/* Whether bpf.source lists the reporter src ("fault", "perf"). */
+bool spec_has_source(const struct spec *sp, const char *src);
 
 /* --- policy (spec/policy.c): per-target schemes, priorities, retired schemes --------- */
 

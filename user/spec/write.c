@@ -250,6 +250,13 @@ void spec_print(FILE *f, const struct spec *sp, bool state)
 	jw_end(&w, ']');
 	jw_begin(&w, "bpf", '{');
 	jw_str(&w, "source", sp->bpf.source[0] ? sp->bpf.source : NULL);
+	/* monitor's options, where they are not the defaults */
+	if (sp->bpf.no_prefilter)
+		jw_bool(&w, "prefilter", false);
+	if (sp->bpf.no_kfunc)
+		jw_bool(&w, "kfunc", false);
+	if (sp->bpf.perf_period)
+		jw_u64(&w, "perf_period", sp->bpf.perf_period);
 	jw_end(&w, '}');
 	print_policy(&w, sp);
 	jw_end(&w, '}');
