@@ -372,7 +372,7 @@ static void read_policy(struct rd *r, struct json *p, struct spec *sp)
 
 int spec_from_json(struct spec *sp, struct json *root, const char *file)
 {
-	struct rd r = { .file = file };
+	struct rd r = { .file = file }, *rp = &r;
 	struct json *k, *c;
 
 	spec_init(sp);
@@ -409,30 +409,10 @@ int spec_from_json(struct spec *sp, struct json *root, const char *file)
 		}
 		pop(&r, n);
 	}
-	if (!r.failed) {
-		struct json *b = sub(&r, root, "bpf", JSON_OBJECT);
-
-		if (b) {
-			size_t n = push(&r, "bpf", 0);
-
-			read_bpf(&r, b, sp);
-			if (!r.failed)
-				check_unknown(&r, b);
-			pop(&r, n);
-		}
-	}
-	if (!r.failed) {
-		struct json *p = sub(&r, root, "policy", JSON_OBJECT);
-
-		if (p) {
-			size_t n = push(&r, "policy", 0);
-
-			read_policy(&r, p, sp);
-			if (!r.failed)
-				check_unknown(&r, p);
-			pop(&r, n);
-		}
-	}
+	if (!rp->failed)
+		WITH(rp, root, "bpf", JSON_OBJECT, read_bpf(rp, it, sp));
+	if (!rp->failed)
+		WITH(rp, root, "policy", JSON_OBJECT, read_policy(rp, it, sp));
 	if (!r.failed)
 		check_unknown(&r, root);
 	return r.failed ? -1 : 0;
