@@ -96,7 +96,6 @@ static int start_reporters(struct runner *r)
 	return reporter_start(&r->rep, &o);
 }
 
-
 /* Name, owners and checks; nothing is created yet. */
 static int prepare(struct runner *r, const struct spec *sp)
 {
@@ -220,15 +219,15 @@ static int loop(struct runner *r, const struct run_opts *o)
 
 int session_run(const struct spec *sp, const struct run_opts *o)
 {
-	struct runner *r = calloc(1, sizeof(*r));
+	struct runner *r;
 	struct session_file sf;
 	bool claimed = false;
 	int ret = 1;
 
-	if (!strcmp(sp->policy.command, "monitor")) {
-		free(r);
+	/* A monitor spec: the same owner record and end, its own steps and view. */
+	if (!strcmp(sp->policy.command, "monitor"))
 		return monitor_run(sp, o);
-	}
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return err("out of memory"), 1;
 	if (!prepare(r, sp) && !start(r, &sf, &claimed))
