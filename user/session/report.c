@@ -11,6 +11,9 @@
 #include "session/internal.h"
 #include "view/stats.h"
 
+_Static_assert(STATS_MAX_ROWS >= DAMON_MAX_SCHEMES && STATS_MAX_GOALS >= DAMOS_MAX_GOALS,
+	       "the stats view must hold every scheme and goal of a context");
+
 static uint64_t proc_kb(int pid, const char *file, const char *field)
 {
 	char path[64], buf[8192], *p;
