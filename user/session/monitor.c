@@ -178,7 +178,8 @@ static int fallback_snapshot(struct session *s)
 
 	if (drain_accesses(s))
 		return -1;
-	qsort(s->agg.regions, s->agg.nr_regions, sizeof(*s->agg.regions), cmp_bucket);
+	if (s->agg.nr_regions)		/* no regions: no array (qsort wants one) */
+		qsort(s->agg.regions, s->agg.nr_regions, sizeof(*s->agg.regions), cmp_bucket);
 	for (i = 0; i < s->agg.nr_regions; i++) {
 		struct view_region *b = &s->agg.regions[i];
 		struct view_region *r = snapshot_add(&s->snap, s->si.nr_cpus, b->start, b->end);
