@@ -78,7 +78,10 @@ vmlinux:
 # --- BPF and user space ------------------------------------------------------------------
 
 VMLINUX_H := vmlinux/vmlinux.h
-USER_SRCS := $(wildcard user/*.c)
+# The loader's layers are the folders of user/ (docs/architecture.md); headers are included
+# with their folder ("spec/spec.h"), from -Iuser.
+USER_SRCS := $(wildcard user/*/*.c)
+USER_HDRS := $(wildcard user/*/*.h)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 WORKLOADS := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
 LOADER    := $(BUILD)/damon-bpf
@@ -95,8 +98,9 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/damon_bpf.h $(BPF_SKELS) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) bpf/damon_bpf.h $(BPF_SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(LOADER): $(USER_OBJS)
@@ -107,7 +111,7 @@ $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -Wextra -Wno-unused-parameter -static -o $@ $< -lpthread
 
-$(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads:
+$(BUILD)/bpf $(BUILD)/workloads:
 	$(Q)mkdir -p $@
 
 # --- sanitizers and fuzzing -------------------------------------------------------------
@@ -122,7 +126,7 @@ ASAN_LOADER := $(ASAN_DIR)/damon-bpf
 
 asan: $(ASAN_LOADER) workloads
 
-$(ASAN_DIR)/user/%.o: user/%.c $(wildcard user/*.h) bpf/damon_bpf.h $(BPF_SKELS)
+$(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) bpf/damon_bpf.h $(BPF_SKELS)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
@@ -146,13 +150,15 @@ FUZZ_TARGETS := spec record options
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)/bpf
-fuzz_spec_SRCS    := user/spec.c user/json.c user/util.c user/damon.c
-fuzz_record_SRCS  := user/view.c user/util.c user/json.c
-fuzz_options_SRCS := user/util.c
+fuzz_spec_SRCS    := user/spec/spec.c user/spec/read.c user/spec/values.c user/spec/write.c \
+		     user/lib/json.c user/lib/util.c
+fuzz_record_SRCS  := user/view/record.c user/view/snapshot.c user/view/table.c user/lib/util.c \
+		     user/lib/json.c
+fuzz_options_SRCS := user/lib/util.c
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard user/*.c user/*.h) bpf/damon_bpf.h
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(USER_SRCS) $(USER_HDRS) bpf/damon_bpf.h
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(FUZZ_DIR)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(fuzz_$*_SRCS) -o $@ -lz

@@ -54,6 +54,9 @@ struct damon_bpf_stats {
 	__u64 writes;
 };
 
+/* Rodata "only_writes" of the reporters, and the loader's read/write filter. */
+enum rw_filter { RW_BOTH = 0, RW_WRITES = 1, RW_READS = 2 };
+
 #define DAMON_BPF_MAX_CPUS	256
 #define DAMON_BPF_BUCKET_SHIFT	21	/* default aggregation granule: 2 MiB */
 

@@ -24,7 +24,7 @@ const volatile bool aggregate;		/* also count in "accesses" when reporting */
 const volatile __u64 addr_min;		/* report only addresses in [addr_min, addr_max) */
 const volatile __u64 addr_max = ~0ULL;
 const volatile __u64 report_size = 4096;	/* bytes each report covers */
-const volatile __u32 only_writes;	/* 1: writes only, 2: reads only, 0: both */
+const volatile __u32 only_writes;	/* enum rw_filter */
 const volatile __u32 bucket_shift = DAMON_BPF_BUCKET_SHIFT;	/* "accesses" granule */
 
 extern int bpf_damon_report_access(__u64 vaddr, __u64 paddr, __u64 size, __u64 flags) __ksym __weak;
@@ -101,9 +101,9 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 	stat_inc(STAT_SEEN);
 	if (addr < addr_min || addr >= addr_max)
 		goto filtered;
-	if (only_writes == 1 && !write)
+	if (only_writes == RW_WRITES && !write)
 		goto filtered;
-	if (only_writes == 2 && write)
+	if (only_writes == RW_READS && write)
 		goto filtered;
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
 		goto filtered;

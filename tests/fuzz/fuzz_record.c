@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "view.h"
+#include "view/view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

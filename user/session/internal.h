@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * damon-bpf: the state of a running spec, shared by the files of session/ (not a header for
+ * other layers: they use session/runner.h).  runner.c owns the loop; targets.c changes the
+ * target list (retire, add, drop the exited); ranges.c follows the targets' mappings; tune.c
+ * adjusts the collapse threshold; report.c gathers the interval's stats for the view;
+ * change.c attaches to a running session for --add/--remove and status; monitor.c runs
+ * the monitor specs session_run() hands it.
+ */
+#ifndef DAMON_BPF_SESSION_INTERNAL_H
+#define DAMON_BPF_SESSION_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "bpf/reporter.h"
+#include "damon/damon.h"
+#include "session/session.h"
+#include "spec/spec.h"
+
+/* A target's mapped ranges: its address space without its largest unmapped gaps. */
+struct ranges {
+	uint64_t r[DAMON_MAX_RANGES][2];
+	int n;
+};
+
+struct runner {
+	struct spec sp;
+	struct damon_session d;
+	struct reporter rep;
+	char name[65];
+	char spec_path[256];
+	struct ranges ranges[DAMON_MAX_TARGETS];
+	/* collapse --min-access auto */
+	double last_change;
+	uint64_t last_applied;
+	bool found;
+};
+
+/* runner.c */
+/* The kernel's view of the spec: with skip_unmapped, fvaddr targets of mapped ranges. */
+void runner_kernel_cfg(struct runner *r, struct damon_ctx_cfg *c);
+/* Commits the spec to the running kdamond, then saves it as the session's state. */
+int runner_commit(struct runner *r);
+/* Nodes of schemes, goals and filters exist and have memory; node filters get ranges. */
+int runner_check_nodes(struct spec *sp);
+
+/* ranges.c */
+void find_ranges(int pid, struct ranges *rg);
+/* Re-reads the targets' ranges (skip_unmapped); whether any changed. */
+bool refresh_ranges(struct runner *r);
+
+/* targets.c */
+/* Drops dead pids before anything starts; kernel threads are errors. */
+int check_targets(struct runner *r);
+/* Removes the targets gone[] marks from the running session, in one commit. */
+int remove_targets(struct runner *r, const bool *gone);
+/* Marks (and names) the targets that exited in gone[]; how many. */
+int mark_exited(struct runner *r, bool *gone);
+/* Drops targets that exited (policy.drop_exited); whether any is left. */
+int drop_exited(struct runner *r, bool *any_left);
+int add_target(struct runner *r, int pid, uint32_t prio, const struct damos_stats *st);
+
+/* tune.c */
+int collapse_tick(struct runner *r, const struct damos_stats *st, double now);
+
+/* monitor.c: a monitor spec's session, until a signal, the duration or its targets' end */
+struct run_opts;
+int monitor_run(const struct spec *sp, const struct run_opts *o);
+
+/* report.c */
+/*
+ * One interval's report (the view's stats): per target, per scheme, per node; raw[] are the
+ * schemes' stats as the kernel counts them.  With a name (status), the record sf leads.
+ */
+void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
+		 const char *name, const struct session_file *sf);
+
+#endif

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * damon-bpf: the runner (see session/runner.h).  A session goes through four steps: prepare
+ * (name, owners, checks of targets and nodes), start (owner record, kdamond, reporters, saved
+ * state), one tick per interval (take the state --add/--remove left, follow exited targets
+ * and mappings, tune, report), and end (reporters, kdamond, record: one cleanup path).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "damon/damon.h"
+#include "lib/util.h"
+#include "session/internal.h"
+#include "session/runner.h"
+#include "session/session.h"
+
+void runner_kernel_cfg(struct runner *r, struct damon_ctx_cfg *c)
+{
+	int t;
+
+	*c = r->sp.ctx;
+	if (!r->sp.policy.skip_unmapped || strcmp(c->ops, "vaddr"))
+		return;
+	strcpy(c->ops, "fvaddr");
+	for (t = 0; t < c->nr_pids; t++) {
+		c->ranges[t] = (const uint64_t (*)[2])r->ranges[t].r;
+		c->nr_ranges[t] = r->ranges[t].n;
+	}
+}
+
+static int save_state(struct runner *r)
+{
+	return spec_save(&r->sp, r->spec_path);
+}
+
+int runner_commit(struct runner *r)
+{
+	struct damon_ctx_cfg c;
+
+	runner_kernel_cfg(r, &c);
+	if (verbose)
+		info("damon-bpf: commit: %d target(s), %d scheme(s)", c.nr_pids, c.nr_schemes);
+	if (damon_commit(&r->d, &c))
+		return -1;
+	return save_state(r);
+}
+
+int runner_check_nodes(struct spec *sp)
+{
+	int i, k;
+	char what[64];
+
+	for (i = 0; i < sp->ctx.nr_schemes; i++) {
+		struct damon_scheme_cfg *s = &sp->ctx.schemes[i];
+
+		for (k = 0; k < s->nr_filters; k++) {
+			struct damos_filter_cfg *f = &s->filters[k];
+
+			snprintf(what, sizeof(what), "scheme %d (%s), filter %d", i, s->action, k);
+			if (f->by_node && (node_check(f->node, what) ||
+					   node_phys_range(f->node, &f->start, &f->end)))
+				return -1;
+		}
+		snprintf(what, sizeof(what), "scheme %d (%s)", i, s->action);
+		if (s->target_nid >= 0 && node_check(s->target_nid, what))
+			return -1;
+		if (!strncmp(s->action, "migrate_", 8) && s->target_nid < 0)
+			return err("%s needs a target node (target_nid)", what);
+		for (k = 0; k < s->nr_goals; k++)
+			if (!strncmp(s->goals[k].metric, "node_mem_", 9) &&
+			    node_check(s->goals[k].nid, what))
+				return -1;
+	}
+	return 0;
+}
+
+static int start_reporters(struct runner *r)
+{
+	struct spec *sp = &r->sp;
+	struct reporter_opts o = {};
+
+	if (!sp->bpf.source[0])
+		return 0;
+	if (!kernel_has_kfunc())
+		return err("bpf.source %s: this kernel has no bpf_damon_report_access() kfunc "
+			   "(kernel/patches); its reports could not reach DAMON", sp->bpf.source);
+	o.fault = spec_has_source(sp, "fault");
+	o.perf = spec_has_source(sp, "perf");
+	o.rw = sp->ctx.rw;
+	o.cpus = sp->ctx.cpus;
+	if (strcmp(sp->ctx.ops, "paddr")) {
+		o.tgids = sp->ctx.pids;
+		o.nr_tgids = sp->ctx.nr_pids;
+	}
+	/* On failure the caller's reporter_stop() frees what reporter_start() left. */
+	return reporter_start(&r->rep, &o);
+}
+
+/* Name, owners and checks; nothing is created yet. */
+static int prepare(struct runner *r, const struct spec *sp)
+{
+	r->sp = *sp;
+	r->d.kdamond = -1;
+	snprintf(r->name, sizeof(r->name), "%s", sp->policy.name[0] ? sp->policy.name :
+		 sp->policy.command[0] ? sp->policy.command : "run");
+	snprintf(r->sp.policy.name, sizeof(r->sp.policy.name), "%s", r->name);
+	session_path(r->name, ".json", r->spec_path, sizeof(r->spec_path));
+	if (r->sp.ctx.cpus)
+		r->sp.ctx.cpus = r->sp.cpus;
+	spec_bind_owners(&r->sp);
+	if (session_check_name(r->name) || damon_check() || check_targets(r) ||
+	    runner_check_nodes(&r->sp))
+		return -1;
+	if (!strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
+	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
+		return -1;
+	refresh_ranges(r);
+	return 0;
+}
+
+/*
+ * The owner record first (whatever happens from then on, 'stop' can undo it), then the
+ * kdamond, the reporters and the saved state.  *claimed: the record and kdamond exist.
+ */
+static int start(struct runner *r, struct session_file *sf, bool *claimed)
+{
+	struct damon_ctx_cfg c;
+
+	runner_kernel_cfg(r, &c);
+	session_file_init(sf, r->sp.policy.command[0] ? r->sp.policy.command : "run");
+	sf->first_pid = strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.pids[0] : -1;
+	snprintf(sf->spec, sizeof(sf->spec), "%s", r->spec_path);
+	snprintf(sf->desc, sizeof(sf->desc), "%s: %d target(s), %d scheme(s)", sf->kind,
+		 r->sp.ctx.nr_pids, r->sp.ctx.nr_schemes);
+	if (session_claim(r->name, sf, &r->d))
+		return -1;
+	*claimed = true;
+	if (damon_apply(&r->d, &c) || damon_start(&r->d) || session_started(r->name, sf, &r->d))
+		return -1;
+	if (start_reporters(r) || save_state(r))
+		return -1;
+	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, sf->kind,
+	     strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.nr_pids : 0, r->sp.ctx.nr_schemes,
+	     r->sp.owner[0] > 0 ? "; change with --add/--remove" : "");
+	return 0;
+}
+
+/* A tick's outcome: go on (TICK_WAIT: with no target left, until the kdamond ends), or end. */
+enum tick { TICK_NEXT, TICK_WAIT, TICK_DONE, TICK_FAILED, TICK_STOPPED };
+
+/* What a kdamond that is not running means: its targets exited, or it was stopped. */
+static enum tick kdamond_gone(struct runner *r)
+{
+	/* A kdamond whose targets still run, or a paddr one (it has no target to lose). */
+	if (!strcmp(r->sp.ctx.ops, "paddr") || any_pid_alive(r->sp.ctx.pids, r->sp.ctx.nr_pids))
+		return TICK_STOPPED;
+	info("damon-bpf: the kdamond stopped: all targets exited");
+	return TICK_DONE;
+}
+
+/* One interval, under the session's lock (--add/--remove of another process wait). */
+static enum tick tick_locked(struct runner *r, const struct run_opts *o, double t0)
+{
+	struct damos_stats st[DAMON_MAX_SCHEMES];
+	bool left;
+
+	/* --add/--remove of another process changed the state: take it. */
+	if (spec_load(&r->sp, r->spec_path) || runner_check_nodes(&r->sp))
+		return TICK_FAILED;
+	if (!damon_running(&r->d))
+		return kdamond_gone(r);
+	if (drop_exited(r, &left) || (left && refresh_ranges(r) && runner_commit(r)))
+		return TICK_FAILED;
+	/* The kdamond stops by itself once its last target is gone. */
+	if (!left)
+		return TICK_WAIT;
+	/* One read of the stats serves the collapse threshold and the report. */
+	if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
+	    collapse_tick(r, st, monotonic_s()))
+		return TICK_FAILED;
+	print_stats(r, st, monotonic_s() - t0, o->json, NULL, NULL);
+	return TICK_NEXT;
+}
+
+static enum tick tick(struct runner *r, const struct run_opts *o, double t0)
+{
+	struct session_lock lock;
+	enum tick ret;
+
+	if (session_lock(r->name, &lock))
+		return TICK_FAILED;
+	ret = tick_locked(r, o, t0);
+	session_unlock(&lock);
+	return ret;
+}
+
+/* Ticks until a signal, the duration or the kdamond's end; the exit status. */
+static int loop(struct runner *r, const struct run_opts *o)
+{
+	double t0 = monotonic_s(), end = o->duration_us ? t0 + o->duration_us / 1e6 : 0;
+	enum tick ret = TICK_NEXT;
+
+	r->last_change = t0;
+	while (!exiting && (ret == TICK_NEXT || ret == TICK_WAIT)) {
+		double next = monotonic_s() + o->interval_us / 1e6;
+
+		sleep_until(end && end < next ? end : next);
+		if (exiting)
+			break;
+		ret = tick(r, o, t0);
+		if (ret == TICK_NEXT && end && monotonic_s() >= end)
+			break;
+	}
+	if (ret == TICK_STOPPED)
+		err("the kdamond stopped while the session ran: turned off from outside, or it "
+		    "failed (see dmesg)");
+	return ret == TICK_FAILED || ret == TICK_STOPPED ? 1 : 0;
+}
+
+int session_run(const struct spec *sp, const struct run_opts *o)
+{
+	struct runner *r;
+	struct session_file sf;
+	bool claimed = false;
+	int ret = 1;
+
+	/* A monitor spec: the same owner record and end, its own steps and view. */
+	if (!strcmp(sp->policy.command, "monitor"))
+		return monitor_run(sp, o);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return err("out of memory"), 1;
+	if (!prepare(r, sp) && !start(r, &sf, &claimed))
+		ret = loop(r, o);
+	reporter_stop(&r->rep);
+	if (claimed)
+		session_end(r->name, &r->d);
+	free(r);
+	return ret;
+}
