@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
+# dbtest-timeout: 600
 """damon-bpf collapse: hot ranges of chosen processes become THPs, cold ones do not.
 
 THP runs in madvise mode and the workload's ranges are THP-neutral (neither MADV_HUGEPAGE nor
@@ -18,7 +19,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 from dbtest import *  # noqa: E402,F403
 
 SZ_KB = 16 * 1024
-WAIT = 250 if SLOW else 100
+# A session waits while hot ranges keep becoming huge (at least once every STALL seconds), up
+# to WAIT in all: the debug kernel (KASAN, lockdep) collapses far slower than a fixed wait allowed.
+WAIT = 500 if SLOW else 100
+STALL = 200 if SLOW else 60
 FLOOR = 1
 # 7 of the 8 blocks of 2 MiB: MADV_COLLAPSE only collapses aligned blocks wholly inside the range
 # DAMOS gives it, and a block split between two DAMON regions can stay so for long (seen once in
@@ -54,8 +58,13 @@ def session(ws, args, hot, cold, what):
     slab0 = slab_kb()
     with Loader("collapse", *sum((["--pid", w.pid] for w in ws), []), *args,
                 "--interval", "1s", "--duration", "%ds" % (WAIT + 30), "--json") as ld:
-        reached = wait_for(lambda: all(huge(w, hot) >= WANT * SZ_KB for w in ws) or
-                           not ld.running(), WAIT, step=0.5)
+        # progress: huge pages made, or (auto) the threshold walked further down
+        reached = wait_progress(lambda: all(huge(w, hot) >= WANT * SZ_KB for w in ws) or
+                                not ld.running(),
+                                lambda: (sum(huge(w, hot) for w in ws),
+                                         -min((o["min_access"] for o in ld.objects()),
+                                              default=1 << 30)),
+                                STALL, WAIT, step=0.5)
         secs = time.time() - t0
         reached = all(huge(w, hot) >= WANT * SZ_KB for w in ws)
         # A few more intervals: the cold ranges must stay as they are.

@@ -340,6 +340,34 @@ def wait_for(cond, timeout, step=0.5):
         time.sleep(step)
 
 
+def wait_progress(cond, measure, stall, limit, step=0.5):
+    """Polls cond() until it is true, for as long as the work it waits for goes on: measure()
+    is a number, or a tuple of numbers, that grows while it does (pages migrated, huge pages
+    made, a threshold lowered): progress is any of them above its highest value so far. Gives
+    up when there was no progress for stall seconds, or after limit seconds in all, and
+    returns cond()'s last value. A slow kernel (KASAN, lockdep) gets the time its progress shows it
+    needs; a session that stopped working fails after stall, not after the slow kernel's
+    limit."""
+    def tup(m):
+        return tuple(m) if isinstance(m, (tuple, list)) else (m,)
+
+    t0 = time.time()
+    best, since = tup(measure()), t0
+    while True:
+        v = cond()
+        now = time.time()
+        if v or now - t0 >= limit:
+            return v
+        m = tup(measure())
+        if any(a > b for a, b in zip(m, best)):
+            best, since = tuple(max(a, b) for a, b in zip(m, best)), now
+        elif now - since >= stall:
+            log("  no progress for %.0f s (measure %s), after %.0f s: giving up" %
+                (now - since, best, now - t0))
+            return v
+        time.sleep(step)
+
+
 # --- /proc readers: placement, huge pages, memory --------------------------------------------
 
 def vmas(pid):
