@@ -42080,6 +42080,41 @@ struct damon_sysfs_access_pattern {
 	struct damon_sysfs_ul_range *age;
 };
 
+struct damon_sysfs_primitives;
+
+struct damon_sysfs_sample_filters;
+
+struct damon_sysfs_sample {
+	struct kobject kobj;
+	struct damon_sysfs_primitives *primitives;
+	struct damon_sysfs_sample_filters *filters;
+};
+
+struct damon_sysfs_primitives {
+	struct kobject kobj;
+	bool page_table;
+	bool page_fault;
+};
+
+struct damon_sysfs_sample_filter;
+
+struct damon_sysfs_sample_filters {
+	struct kobject kobj;
+	struct damon_sysfs_sample_filter **filters_arr;
+	int nr;
+};
+
+struct damon_sysfs_sample_filter {
+	struct kobject kobj;
+	enum damon_sample_filter_type type;
+	bool matching;
+	bool allow;
+	cpumask_var_t cpumask;
+	struct mutex tids_lock;
+	pid_t *tids;
+	int nr_tids;
+};
+
 struct damon_sysfs_region {
 	struct kobject kobj;
 	struct damon_addr_range ar;
@@ -42109,35 +42144,6 @@ struct damon_sysfs_intervals {
 	long unsigned int sample_us;
 	long unsigned int aggr_us;
 	long unsigned int update_us;
-};
-
-struct damon_sysfs_sample_filter {
-	struct kobject kobj;
-	enum damon_sample_filter_type type;
-	bool matching;
-	bool allow;
-	cpumask_var_t cpumask;
-	struct mutex tids_lock;
-	pid_t *tids;
-	int nr_tids;
-};
-
-struct damon_sysfs_sample_filters {
-	struct kobject kobj;
-	struct damon_sysfs_sample_filter **filters_arr;
-	int nr;
-};
-
-struct damon_sysfs_primitives {
-	struct kobject kobj;
-	bool page_table;
-	bool page_fault;
-};
-
-struct damon_sysfs_sample {
-	struct kobject kobj;
-	struct damon_sysfs_primitives *primitives;
-	struct damon_sysfs_sample_filters *filters;
 };
 
 struct damon_sysfs_attrs {
