@@ -82,8 +82,11 @@ with Workload("c:64M,node=1", duration=600) as w:
         cur2 = current_values(k, 1)[0]
         log("  node 1 used with another 64 MiB: %d bp (was %d), meminfo %d" % (
             cur2, cur[0], meminfo_bp(1, "node_mem_used_bp")))
-        check(cur2 >= cur[0] + 64 * 1024 * 10000 // node_meminfo(1)["MemTotal"] - TOLERANCE,
-              "node 1 used grows by the new hog")
+        # At least half the hog: pages it took from the per-CPU free lists were not counted
+        # free before (one run: +548 bp for the 625 bp of 64 MiB, meminfo the same); the exact
+        # value is checked against meminfo below.
+        check(cur2 >= cur[0] + 64 * 1024 * 10000 // node_meminfo(1)["MemTotal"] // 2,
+              "node 1 used grows by at least half the new hog (%+d bp)" % (cur2 - cur[0]))
         check(abs(cur2 - meminfo_bp(1, "node_mem_used_bp")) <= TOLERANCE, "and agrees with meminfo")
 
     # commit moves the first goal to node 0
