@@ -109,8 +109,20 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 	int n;
 
 	n = gzread(g, &tag, 4);
-	if (n == 0)
+	if (n == 0) {
+		int zerr;
+
+		/*
+		 * The end of the data is the end of the file only if the gzip stream ended
+		 * too: a cut that falls at a snapshot boundary (each one is flushed) reads
+		 * whole snapshots, then no gzip trailer.
+		 */
+		gzerror(g, &zerr);
+		if (zerr != Z_OK && zerr != Z_STREAM_END)
+			return err("%s: record file: truncated after a snapshot (the file was cut "
+				   "short: the snapshots before it are above)", si->file);
 		return 0;
+	}
 	if (n != 4 || tag != SNAP_TAG)
 		return err("%s: record file: corrupt snapshot (no SNAP tag)", si->file);
 	snapshot_clear(s);
