@@ -58,12 +58,16 @@ def session(ws, args, hot, cold, what):
     slab0 = slab_kb()
     with Loader("collapse", *sum((["--pid", w.pid] for w in ws), []), *args,
                 "--interval", "1s", "--duration", "%ds" % (WAIT + 30), "--json") as ld:
+        seen = [0]      # huge kB in the hot ranges at the last poll
+
+        def done():
+            kb = [huge(w, hot) for w in ws]
+            seen[0] = sum(kb)
+            return all(k >= WANT * SZ_KB for k in kb) or not ld.running()
+
         # progress: huge pages made, or (auto) the threshold walked further down
-        reached = wait_progress(lambda: all(huge(w, hot) >= WANT * SZ_KB for w in ws) or
-                                not ld.running(),
-                                lambda: (sum(huge(w, hot) for w in ws),
-                                         -min((o["min_access"] for o in ld.objects()),
-                                              default=1 << 30)),
+        reached = wait_progress(done, lambda: (seen[0], -min((o["min_access"] for o in
+                                                             ld.objects()), default=1 << 30)),
                                 STALL, WAIT, step=0.5)
         secs = time.time() - t0
         reached = all(huge(w, hot) >= WANT * SZ_KB for w in ws)

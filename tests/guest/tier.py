@@ -84,6 +84,7 @@ def session(extra, what):
         t0 = time.time()
         reach = {}
         slab0, slab = slab_kb(), [0]
+        seen = [(0.0, 0.0)]     # the sets' shares on their target nodes at the last poll
 
         def progress():
             # A kdamond whose regions multiply would take the guest down (OOM panic): stop
@@ -92,6 +93,7 @@ def session(extra, what):
             if slab[0] > RUNAWAY_KB:
                 return True
             h, c, _, _ = placement(w)
+            seen[0] = (h, c)
             for k, v in (("hot", h), ("cold", c)):
                 if v >= WANT and k not in reach:
                     reach[k] = time.time() - t0
@@ -101,7 +103,7 @@ def session(extra, what):
                     "--min-age", "2s", *extra, "--interval", "1s",
                     "--duration", "%ds" % (WAIT + 60), "--json") as ld:
             wait_progress(lambda: progress() or not ld.running(),
-                          lambda: placement(w)[:2], STALL, WAIT, step=1)
+                          lambda: seen[0], STALL, WAIT, step=1)
             h, c, hn, cn = placement(w)
             log("  %s after %.0fs: hot %.1f %% on node %d (%d pages), cold %.1f %% on node %d "
                 "(%d pages); reached 80 %%: %s" % (what, time.time() - t0, 100 * h, FAST, hn,
