@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * damon-bpf monitor, start: the command lines of a monitoring session (session/monitor.c
- * runs it).
+ * damon-bpf monitor, start: the command lines of a monitoring session, turned into its spec
+ * (policy.command "monitor") and run options; the runner runs it (session/monitor.c holds
+ * its steps).
  */
 #include <argp.h>
 #include <stdlib.h>
@@ -10,7 +11,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "lib/util.h"
-#include "session/monitor.h"
+#include "session/runner.h"
+#include "spec/spec.h"
 
 static const char doc[] =
 "Monitor which memory is accessed, by which CPU, and whether it is written.\n"
@@ -38,6 +40,19 @@ static const char doc[] =
 "  damon-bpf monitor --pid 4242 --source fault,pte --record run.dbr\n"
 "  damon-bpf report run.dbr\n"
 EXIT_DOC;
+
+/* The command line; a spec and run options once parsed (monitor_to_spec()). */
+struct monitor_args {
+	struct damon_ctx_cfg cfg;
+	uint8_t cpus[DAMON_BPF_MAX_CPUS];
+	bool have_cpus, paddr, no_kfunc, no_prefilter, write_only, read_only;
+	bool src_fault, src_perf, src_pte;
+	uint64_t duration_us, interval_us, perf_period;
+	const char *record;
+	const char *pin;
+	bool json;
+	int top;
+};
 
 /* OPT_SAMPLE and OPT_AGGR are the scheme commands' (cli/options.h). */
 enum {
@@ -93,7 +108,6 @@ static void parse_sources(struct monitor_args *a, char *arg, struct argp_state *
 	char *tok, *save = NULL;
 
 	a->src_fault = a->src_perf = a->src_pte = false;
-	a->src_given = true;
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "fault"))
 			a->src_fault = true;
@@ -145,7 +159,7 @@ static void check_args(struct monitor_args *a, struct argp_state *state)
 		argp_error(state, "--no-prefilter hands the reporters' accesses to DAMON's "
 			   "sample filters: it needs the fault or perf source and the kfunc "
 			   "(not --no-kfunc)");
-	if (a->pin && (a->record || a->duration_us || a->view.json))
+	if (a->pin && (a->record || a->duration_us || a->json))
 		argp_error(state, "--pin starts a session and exits: no --record, --duration "
 			   "or --json (use 'damon-bpf status')");
 }
@@ -195,7 +209,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			a->cfg.max_nr_regions = n;
 		break;
 	case 'j':
-		a->view.json = true;
+		a->json = true;
 		break;
 	case 'o':
 		a->record = arg;
@@ -203,7 +217,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TOP:
 		if (parse_int(arg, 0, 1 << 20, &n))
 			argp_error(state, "--top %s: expected a count", arg);
-		a->view.top = n;
+		a->top = n;
 		break;
 	case OPT_PERIOD:
 		if (parse_u64(arg, &a->perf_period) || !a->perf_period)
@@ -228,6 +242,48 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/* The defaults of 'monitor': damo's context, the fault source, 1 s, the top 10 regions. */
+static void monitor_args_init(struct monitor_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	damon_ctx_defaults(&a->cfg);
+	a->src_fault = true;
+	a->interval_us = 1000000;
+	a->top = 10;
+}
+
+/*
+ * The spec a monitoring session is: the context with its targets (paddr: the physical
+ * address space, the spec's one target), intervals and sample control, the "bpf" block, no
+ * schemes; what is not the spec (interval, duration, views, record, pin) goes to o.
+ */
+static void monitor_to_spec(const struct monitor_args *a, struct spec *sp, struct run_opts *o)
+{
+	spec_init(sp);
+	snprintf(sp->policy.command, sizeof(sp->policy.command), "monitor");
+	sp->policy.drop_exited = false;	/* the kdamond ends with its last target */
+	sp->ctx = a->cfg;
+	sp->ctx.nr_schemes = 0;
+	strcpy(sp->ctx.ops, a->paddr ? "paddr" : "vaddr");
+	if (a->paddr)
+		sp->ctx.nr_pids = 1;
+	sp->ctx.page_table = a->src_pte;
+	sp->ctx.page_fault = a->src_fault || a->src_perf;
+	sp->ctx.cpus = NULL;
+	if (a->have_cpus) {
+		memcpy(sp->cpus, a->cpus, sizeof(sp->cpus));
+		sp->ctx.cpus = sp->cpus;
+	}
+	sp->ctx.rw = a->write_only ? RW_WRITES : a->read_only ? RW_READS : RW_BOTH;
+	snprintf(sp->bpf.source, sizeof(sp->bpf.source), "%s%s%s", a->src_fault ? "fault" : "",
+		 a->src_fault && a->src_perf ? "," : "", a->src_perf ? "perf" : "");
+	sp->bpf.no_prefilter = a->no_prefilter;
+	sp->bpf.no_kfunc = a->no_kfunc;
+	sp->bpf.perf_period = a->perf_period;
+	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json, a->top, a->record,
+				a->pin };
 }
 
 int monitor_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,

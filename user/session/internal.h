@@ -4,8 +4,9 @@
  * other layers: they use session/runner.h).  runner.c owns the loop; targets.c changes the
  * target list (retire, add, drop the exited); ranges.c follows the targets' mappings; tune.c
  * adjusts the collapse threshold; report.c gathers the interval's stats for the view;
- * change.c attaches to a running session for --add/--remove and status; monitor.c runs
- * the monitor specs session_run() hands it.
+ * change.c attaches to a running session for --add/--remove and status.  What differs
+ * between a scheme session (reclaim, collapse, tier, run) and a monitoring one is a
+ * struct session_kind: runner.c's scheme_kind, monitor.c's monitor_kind.
  */
 #ifndef DAMON_BPF_SESSION_INTERNAL_H
 #define DAMON_BPF_SESSION_INTERNAL_H
@@ -23,12 +24,41 @@ struct ranges {
 	int n;
 };
 
+struct runner;
+struct run_opts;
+struct monitor;
+
+/* A tick's outcome: go on (TICK_WAIT: with no target left, until the kdamond ends), or end. */
+enum tick { TICK_NEXT, TICK_WAIT, TICK_DONE, TICK_FAILED, TICK_STOPPED };
+
+/*
+ * The steps of a kind of session, called by the runner: prepare (the kind's checks, its
+ * name, r->sf's description, whether it needs a kdamond), the kernel's configuration, the
+ * reporters, started (1: the session was handed over to its pins, nothing to loop), a tick
+ * per interval, and end (the kind's own state; returns the exit status so far, or worse).
+ */
+struct session_kind {
+	int (*prepare)(struct runner *r, const struct run_opts *o);
+	void (*kernel_cfg)(struct runner *r, struct damon_ctx_cfg *c);
+	int (*start_reporters)(struct runner *r);
+	int (*started)(struct runner *r, const struct run_opts *o);
+	enum tick (*tick)(struct runner *r, const struct run_opts *o, double t);
+	int (*end)(struct runner *r, int ret);
+};
+
+extern const struct session_kind scheme_kind, monitor_kind;
+
 struct runner {
+	const struct session_kind *kind;
 	struct spec sp;
 	struct damon_session d;
+	bool uses_damon;		/* a kdamond of ours (monitor's fallback mode: none) */
+	bool recorded;			/* the owner record exists: end removes it */
+	struct session_file sf;
 	struct reporter rep;
 	char name[65];
 	char spec_path[256];
+	struct monitor *mon;		/* a monitoring session's state */
 	struct ranges ranges[DAMON_MAX_TARGETS];
 	/* collapse --min-access auto */
 	double last_change;
@@ -63,9 +93,8 @@ int add_target(struct runner *r, int pid, uint32_t prio, const struct damos_stat
 /* tune.c */
 int collapse_tick(struct runner *r, const struct damos_stats *st, double now);
 
-/* monitor.c: a monitor spec's session, until a signal, the duration or its targets' end */
-struct run_opts;
-int monitor_run(const struct spec *sp, const struct run_opts *o);
+/* What a kdamond that is not running means: its targets exited, or it was stopped. */
+enum tick runner_kdamond_gone(struct runner *r);
 
 /* report.c */
 /*

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * damon-bpf: the runner (see session/runner.h).  A session goes through four steps: prepare
- * (name, owners, checks of targets and nodes), start (owner record, kdamond, reporters, saved
- * state), one tick per interval (take the state --add/--remove left, follow exited targets
- * and mappings, tune, report), and end (reporters, kdamond, record: one cleanup path).
+ * damon-bpf: the runner (see session/runner.h).  Every session goes through four steps:
+ * prepare (the spec bound, the kind's checks), start (owner record, kdamond, reporters), one
+ * tick per interval, and end (the kind's state, reporters, kdamond, record: one cleanup
+ * path).  The steps of a scheme session are here (scheme_kind: targets and nodes checked,
+ * the spec saved as the session's state, a tick takes the state --add/--remove left, follows
+ * exited targets and mappings, tunes and reports); monitor.c has monitor_kind's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +76,7 @@ int runner_check_nodes(struct spec *sp)
 	return 0;
 }
 
-static int start_reporters(struct runner *r)
+static int scheme_reporters(struct runner *r)
 {
 	struct spec *sp = &r->sp;
 	struct reporter_opts o = {};
@@ -92,64 +94,45 @@ static int start_reporters(struct runner *r)
 		o.tgids = sp->ctx.pids;
 		o.nr_tgids = sp->ctx.nr_pids;
 	}
-	/* On failure the caller's reporter_stop() frees what reporter_start() left. */
+	/* On failure the runner's end frees what reporter_start() left. */
 	return reporter_start(&r->rep, &o);
 }
 
-/* Name, owners and checks; nothing is created yet. */
-static int prepare(struct runner *r, const struct spec *sp)
+/* The session's name and checks of its targets and nodes. */
+static int scheme_prepare(struct runner *r, const struct run_opts *o)
 {
-	r->sp = *sp;
-	r->d.kdamond = -1;
-	snprintf(r->name, sizeof(r->name), "%s", sp->policy.name[0] ? sp->policy.name :
-		 sp->policy.command[0] ? sp->policy.command : "run");
-	snprintf(r->sp.policy.name, sizeof(r->sp.policy.name), "%s", r->name);
+	struct spec *sp = &r->sp;
+	const char *kind = sp->policy.command[0] ? sp->policy.command : "run";
+
+	(void)o;
+	snprintf(r->name, sizeof(r->name), "%s", sp->policy.name[0] ? sp->policy.name : kind);
+	snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", r->name);
 	session_path(r->name, ".json", r->spec_path, sizeof(r->spec_path));
-	if (r->sp.ctx.cpus)
-		r->sp.ctx.cpus = r->sp.cpus;
-	spec_bind_owners(&r->sp);
+	spec_bind_owners(sp);
 	if (session_check_name(r->name) || damon_check() || check_targets(r) ||
-	    runner_check_nodes(&r->sp))
+	    runner_check_nodes(sp))
 		return -1;
-	if (!strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
-	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
-		return -1;
-	refresh_ranges(r);
+	r->uses_damon = true;
+	session_file_init(&r->sf, kind);
+	snprintf(r->sf.spec, sizeof(r->sf.spec), "%s", r->spec_path);
+	snprintf(r->sf.desc, sizeof(r->sf.desc), "%s: %d target(s), %d scheme(s)", kind,
+		 sp->ctx.nr_pids, sp->ctx.nr_schemes);
 	return 0;
 }
 
-/*
- * The owner record first (whatever happens from then on, 'stop' can undo it), then the
- * kdamond, the reporters and the saved state.  *claimed: the record and kdamond exist.
- */
-static int start(struct runner *r, struct session_file *sf, bool *claimed)
+/* The saved state that --add/--remove and status work on. */
+static int scheme_started(struct runner *r, const struct run_opts *o)
 {
-	struct damon_ctx_cfg c;
-
-	runner_kernel_cfg(r, &c);
-	session_file_init(sf, r->sp.policy.command[0] ? r->sp.policy.command : "run");
-	sf->first_pid = strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.pids[0] : -1;
-	snprintf(sf->spec, sizeof(sf->spec), "%s", r->spec_path);
-	snprintf(sf->desc, sizeof(sf->desc), "%s: %d target(s), %d scheme(s)", sf->kind,
-		 r->sp.ctx.nr_pids, r->sp.ctx.nr_schemes);
-	if (session_claim(r->name, sf, &r->d))
+	(void)o;
+	if (save_state(r))
 		return -1;
-	*claimed = true;
-	if (damon_apply(&r->d, &c) || damon_start(&r->d) || session_started(r->name, sf, &r->d))
-		return -1;
-	if (start_reporters(r) || save_state(r))
-		return -1;
-	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, sf->kind,
+	info("damon-bpf: session '%s' (%s): %d target(s), %d scheme(s)%s", r->name, r->sf.kind,
 	     strcmp(r->sp.ctx.ops, "paddr") ? r->sp.ctx.nr_pids : 0, r->sp.ctx.nr_schemes,
 	     r->sp.owner[0] > 0 ? "; change with --add/--remove" : "");
 	return 0;
 }
 
-/* A tick's outcome: go on (TICK_WAIT: with no target left, until the kdamond ends), or end. */
-enum tick { TICK_NEXT, TICK_WAIT, TICK_DONE, TICK_FAILED, TICK_STOPPED };
-
-/* What a kdamond that is not running means: its targets exited, or it was stopped. */
-static enum tick kdamond_gone(struct runner *r)
+enum tick runner_kdamond_gone(struct runner *r)
 {
 	/* A kdamond whose targets still run, or a paddr one (it has no target to lose). */
 	if (!strcmp(r->sp.ctx.ops, "paddr") || any_pid_alive(r->sp.ctx.pids, r->sp.ctx.nr_pids))
@@ -159,7 +142,7 @@ static enum tick kdamond_gone(struct runner *r)
 }
 
 /* One interval, under the session's lock (--add/--remove of another process wait). */
-static enum tick tick_locked(struct runner *r, const struct run_opts *o, double t0)
+static enum tick tick_locked(struct runner *r, const struct run_opts *o, double t)
 {
 	struct damos_stats st[DAMON_MAX_SCHEMES];
 	bool left;
@@ -168,7 +151,7 @@ static enum tick tick_locked(struct runner *r, const struct run_opts *o, double 
 	if (spec_load(&r->sp, r->spec_path) || runner_check_nodes(&r->sp))
 		return TICK_FAILED;
 	if (!damon_running(&r->d))
-		return kdamond_gone(r);
+		return runner_kdamond_gone(r);
 	if (drop_exited(r, &left) || (left && refresh_ranges(r) && runner_commit(r)))
 		return TICK_FAILED;
 	/* The kdamond stops by itself once its last target is gone. */
@@ -178,37 +161,96 @@ static enum tick tick_locked(struct runner *r, const struct run_opts *o, double 
 	if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
 	    collapse_tick(r, st, monotonic_s()))
 		return TICK_FAILED;
-	print_stats(r, st, monotonic_s() - t0, o->json, NULL, NULL);
+	print_stats(r, st, t, o->json, NULL, NULL);
 	return TICK_NEXT;
 }
 
-static enum tick tick(struct runner *r, const struct run_opts *o, double t0)
+static enum tick scheme_tick(struct runner *r, const struct run_opts *o, double t)
 {
 	struct session_lock lock;
 	enum tick ret;
 
 	if (session_lock(r->name, &lock))
 		return TICK_FAILED;
-	ret = tick_locked(r, o, t0);
+	ret = tick_locked(r, o, t);
 	session_unlock(&lock);
 	return ret;
 }
 
-/* Ticks until a signal, the duration or the kdamond's end; the exit status. */
+const struct session_kind scheme_kind = {
+	.prepare = scheme_prepare,
+	.kernel_cfg = runner_kernel_cfg,
+	.start_reporters = scheme_reporters,
+	.started = scheme_started,
+	.tick = scheme_tick,
+};
+
+/* The spec bound, the kind's checks; nothing is created yet. */
+static int prepare(struct runner *r, const struct spec *sp, const struct run_opts *o)
+{
+	r->sp = *sp;
+	r->d.kdamond = -1;
+	if (r->sp.ctx.cpus)
+		r->sp.ctx.cpus = r->sp.cpus;
+	if (r->kind->prepare(r, o))
+		return -1;
+	r->sf.first_pid = strcmp(r->sp.ctx.ops, "paddr") && r->sp.ctx.nr_pids ?
+			  r->sp.ctx.pids[0] : -1;
+	if (r->uses_damon && !strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
+	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
+		return -1;
+	refresh_ranges(r);
+	return 0;
+}
+
+/*
+ * The owner record first (whatever happens from then on, 'stop' can undo it), then the
+ * kdamond, the reporters, and what the kind does once they run.  0: loop; 1: the session
+ * runs on without this process (pinned); -1: failed.
+ */
+static int start(struct runner *r, const struct run_opts *o)
+{
+	struct damon_ctx_cfg c;
+
+	if (!r->uses_damon) {
+		if (session_write(r->name, &r->sf))
+			return -1;
+		r->recorded = true;
+	} else {
+		r->kind->kernel_cfg(r, &c);
+		if (session_claim(r->name, &r->sf, &r->d))
+			return -1;
+		r->recorded = true;
+		/* DAMON listens first: the first reports do not find it missing. */
+		if (damon_apply(&r->d, &c) || damon_start(&r->d) ||
+		    session_started(r->name, &r->sf, &r->d))
+			return -1;
+	}
+	if (r->kind->start_reporters(r))
+		return -1;
+	return r->kind->started(r, o);
+}
+
+/* Ticks until a signal, the duration or the session's end; the exit status. */
 static int loop(struct runner *r, const struct run_opts *o)
 {
 	double t0 = monotonic_s(), end = o->duration_us ? t0 + o->duration_us / 1e6 : 0;
+	double next = t0;
 	enum tick ret = TICK_NEXT;
 
 	r->last_change = t0;
 	while (!exiting && (ret == TICK_NEXT || ret == TICK_WAIT)) {
-		double next = monotonic_s() + o->interval_us / 1e6;
-
-		sleep_until(end && end < next ? end : next);
+		/* Every interval from the start; one that ran late is not caught up. */
+		next += o->interval_us / 1e6;
+		if (next < monotonic_s())
+			next = monotonic_s();
+		if (end && next > end)
+			next = end;
+		sleep_until(next);
 		if (exiting)
 			break;
-		ret = tick(r, o, t0);
-		if (ret == TICK_NEXT && end && monotonic_s() >= end)
+		ret = r->kind->tick(r, o, monotonic_s() - t0);
+		if (ret == TICK_NEXT && end && monotonic_s() >= end - 1e-3)
 			break;
 	}
 	if (ret == TICK_STOPPED)
@@ -220,21 +262,24 @@ static int loop(struct runner *r, const struct run_opts *o)
 int session_run(const struct spec *sp, const struct run_opts *o)
 {
 	struct runner *r;
-	struct session_file sf;
-	bool claimed = false;
-	int ret = 1;
+	int ret = 1, st;
 
-	/* A monitor spec: the same owner record and end, its own steps and view. */
-	if (!strcmp(sp->policy.command, "monitor"))
-		return monitor_run(sp, o);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return err("out of memory"), 1;
-	if (!prepare(r, sp) && !start(r, &sf, &claimed))
-		ret = loop(r, o);
+	r->kind = strcmp(sp->policy.command, "monitor") ? &scheme_kind : &monitor_kind;
+	if (!prepare(r, sp, o)) {
+		st = start(r, o);
+		ret = st < 0 ? 1 : st ? 0 : loop(r, o);
+	}
+	/* One way out, whatever the kind and however far it got. */
+	if (r->kind->end)
+		ret = r->kind->end(r, ret);
 	reporter_stop(&r->rep);
-	if (claimed)
+	if (r->recorded)
 		session_end(r->name, &r->d);
+	else
+		damon_release(&r->d);
 	free(r);
 	return ret;
 }

@@ -25,7 +25,7 @@ struct run_opts {
 
 /*
  * Runs sp until a signal, the duration, or the last target's exit; returns the exit status.
- * A monitor spec (policy.command "monitor") runs as a monitoring session
+ * A monitor spec (policy.command "monitor") runs the same way with monitor_kind's steps
  * (session/monitor.c): regions viewed and recorded instead of schemes' stats.
  */
 int session_run(const struct spec *sp, const struct run_opts *o);
