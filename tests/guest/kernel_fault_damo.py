@@ -14,32 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernel_lib import *  # noqa: E402,F403
 
-DAMO = os.path.join(os.path.dirname(TOP), "shared", "damo", "damo")
-if not os.path.exists(DAMO):
-    DAMO = os.path.join(TOP, "..", "shared", "damo", "damo")
 MB = 1 << 20
-
-
-def damo(*args, timeout=180):
-    t0 = time.time()
-    p = run([DAMO] + [str(a) for a in args], check_rc=False, timeout=timeout)
-    log("  damo %s: exit %d in %.1f s" % (args[0], p.returncode, time.time() - t0))
-    return p.returncode, p.stdout, p.stderr
-
-
-def damo_regions():
-    """[(start, end, nr_accesses, age)] from damo's report of the running kdamond."""
-    rc, out, err = damo("report", "access", "--raw_number", "--style", "detailed",
-                        "--format_region", "<start address> <end address> <access rate> <age>")
-    if rc != 0:
-        log("  damo report: exit %d: %s" % (rc, err.strip()))
-        return []
-    regs = []
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) == 4 and all(x.replace(".", "").isdigit() for x in f):
-            regs.append((int(f[0]), int(f[1]), float(f[2]), int(f[3])))
-    return regs
 
 
 def rate(regs, r):

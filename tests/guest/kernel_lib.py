@@ -252,3 +252,36 @@ def monitor(areas, plan, filters=(), page_table=False, seconds=1.5):
         tids = rep.tids
     k.off()
     return regs, tids
+
+
+DAMO = os.path.join(os.path.dirname(TOP), "shared", "damo", "damo")
+if not os.path.exists(DAMO):
+    DAMO = os.path.join(TOP, "..", "shared", "damo", "damo")
+
+
+def damo(*args, timeout=180):
+    """Runs damo 3.3 (../shared/damo); (exit status, stdout, stderr)."""
+    t0 = time.time()
+    p = run([DAMO] + [str(a) for a in args], check_rc=False, timeout=timeout)
+    log("  damo %s: exit %d in %.1f s" % (args[0], p.returncode, time.time() - t0))
+    return p.returncode, p.stdout, p.stderr
+
+
+def damo_regions(probes=False):
+    """[(start, end, nr_accesses, age)] from damo's report of the running kdamond; with
+    probes, (start, end, nr_accesses, age, [probe hits])."""
+    fmt = "<start address> <end address> <access rate> <age>" + (" <probe hits>" if probes
+                                                                 else "")
+    rc, out, err = damo("report", "access", "--raw_number", "--style", "detailed",
+                        "--format_region", fmt)
+    if rc != 0:
+        log("  damo report: exit %d: %s" % (rc, err.strip()))
+        return []
+    regs = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 4 and all(x.replace(".", "").isdigit() for x in f) and (
+                probes or len(f) == 4):
+            r = (int(f[0]), int(f[1]), float(f[2]), int(f[3]))
+            regs.append(r + ([int(x) for x in f[4:]],) if probes else r)
+    return regs

@@ -32,6 +32,8 @@
  *   thp=none  neither: THP-neutral.  In THP "madvise" mode faults map 4 KiB pages and
  *             khugepaged leaves the range alone, while MADV_COLLAPSE (and DAMOS collapse) can
  *             still make huge pages there.
+ *   shm       shared memory: a MAP_SHARED mapping of a memfd (file-backed, not anonymous:
+ *             what DAMON's anon filters and probes tell apart)
  *   duty=A/P  warm, not hot: in every period of P ms the passes run for the first A ms and the
  *             thread then spins without touching the region for the rest (busy, not asleep:
  *             see TCG below), so that DAMON reads an access rate between 0 and its maximum
@@ -85,6 +87,7 @@ struct region {
 	int cpu;			/* -1: not pinned */
 	int node;			/* first-touch node, -1: default policy */
 	enum thp_mode thp;
+	bool shm;			/* a memfd's shared mapping, not anonymous memory */
 	double duty_active, duty_period;	/* seconds; period 0: always active */
 	unsigned long size;
 	char *start;
@@ -107,12 +110,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
-		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none][,duty=A/P]...\n"
+		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none][,shm][,duty=A/P]...\n"
 		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
 		"  n (never touched), f (fault churn, writes), q (fault churn, reads);\n"
 		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
 		"  node=N: first touch on NUMA node N (mbind), then the default policy again;\n"
 		"  thp=on|off|none: MADV_HUGEPAGE, MADV_NOHUGEPAGE (default) or neither.\n"
+		"  shm: shared memory (a memfd, MAP_SHARED) instead of anonymous memory.\n"
 		"  duty=A/P: passes only during the first A ms of every P ms (a warm region).\n"
 		"EXAMPLES:\n"
 		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
@@ -192,6 +196,9 @@ static int parse_region(const char *arg)
 		} else if (!strncmp(o, "thp=none", 8) && (o[8] == ',' || !o[8])) {
 			r->thp = THP_NONE;
 			end = (char *)o + 8;
+		} else if (!strncmp(o, "shm", 3) && (o[3] == ',' || !o[3])) {
+			r->shm = true;
+			end = (char *)o + 3;
 		} else {
 			goto bad;
 		}
@@ -202,7 +209,7 @@ static int parse_region(const char *arg)
 	return 0;
 bad:
 	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU][,node=N][,thp=on|off|none]"
-		"[,duty=A/P], e.g. r:4M@0,node=1)\n", arg);
+		"[,shm][,duty=A/P], e.g. r:4M@0,node=1)\n", arg);
 	return -1;
 }
 
@@ -423,9 +430,18 @@ int main(int argc, char **argv)
 	addr = base;
 	for (i = 0; i < (unsigned long)nr_regions; i++) {
 		struct region *r = &regions[i];
-		void *p = mmap((void *)addr, r->size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		int fd = r->shm ? memfd_create("workload", MFD_CLOEXEC) : -1;
+		void *p;
 
+		if (r->shm && (fd < 0 || ftruncate(fd, r->size))) {
+			fprintf(stderr, "workload: memfd of %lu bytes: %s\n", r->size, strerror(errno));
+			return 1;
+		}
+		p = mmap((void *)addr, r->size, PROT_READ | PROT_WRITE,
+			 (r->shm ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS) | MAP_FIXED_NOREPLACE,
+			 fd, 0);
+		if (fd >= 0)
+			close(fd);
 		if (p == MAP_FAILED || p != (void *)addr) {
 			fprintf(stderr, "workload: mmap at %#lx: %s\n", addr, strerror(errno));
 			return 1;
@@ -457,9 +473,11 @@ int main(int argc, char **argv)
 		struct region *r = &regions[i];
 
 		printf("%s{\"mode\": \"%c\", \"start\": %lu, \"end\": %lu, \"cpu\": %d, \"tid\": %d, "
-		       "\"read_faults\": %lu, \"write_faults\": %lu, \"node\": %d, \"thp\": \"%s\"}",
+		       "\"read_faults\": %lu, \"write_faults\": %lu, \"node\": %d, \"thp\": \"%s\", "
+		       "\"shm\": %s}",
 		       i ? ", " : "", r->mode, (unsigned long)r->start, (unsigned long)r->start + r->size,
-		       r->cpu, r->tid, r->read_faults, r->write_faults, r->node, thp_names[r->thp]);
+		       r->cpu, r->tid, r->read_faults, r->write_faults, r->node, thp_names[r->thp],
+		       r->shm ? "true" : "false");
 	}
 	printf("]}\n");
 	fflush(stdout);
