@@ -220,8 +220,14 @@ bench: all
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.
+# patches that add a tracepoint (checked with TRACE_EVENT()'s layout)
+CHECKPATCH_TRACE = $(wildcard $(TOP)/kernel/patches/*-tracepoint.patch)
 checkpatch:
 	$(Q)test -x $(KSRC)/scripts/checkpatch.pl || { echo "no $(KSRC): run 'make kernel'"; exit 1; }
 	$(Q)# FILE_PATH_CHANGES: the new mm/damon/ files are under DAMON's "F: mm/damon/" entry
 	$(Q)cd $(KSRC) && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict --terse \
-		--ignore FILE_PATH_CHANGES $(TOP)/kernel/patches/*.patch
+		--ignore FILE_PATH_CHANGES $(filter-out $(CHECKPATCH_TRACE),$(wildcard $(TOP)/kernel/patches/*.patch))
+	$(Q)# TRACE_EVENT() is laid out as every event of include/trace/events/damon.h: its
+	$(Q)# TP_*( arguments open lines, their continuations are indented by tabs
+	$(Q)cd $(KSRC) && PATH=/usr/bin:$$PATH ./scripts/checkpatch.pl --strict --terse \
+		--ignore FILE_PATH_CHANGES,OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT $(CHECKPATCH_TRACE)

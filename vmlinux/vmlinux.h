@@ -41512,8 +41512,25 @@ struct damon_region {
 	unsigned int nr_accesses_bp;
 	struct list_head list;
 	unsigned int age;
+	unsigned int probe_hits[4];
 	unsigned int last_nr_accesses;
 	bool access_reported;
+	u8 probes_reported;
+};
+
+enum damon_access_source {
+	DAMON_ACCESS_SRC_BPF = 0,
+	DAMON_ACCESS_SRC_FAULT = 1,
+	DAMON_ACCESS_SRC_PERF = 2,
+	NR_DAMON_ACCESS_SRCS = 3,
+};
+
+enum damon_bpf_report_flags {
+	DAMON_BPF_F_WRITE = 1,
+	DAMON_BPF_F_PADDR = 2,
+	DAMON_BPF_F_NO_VADDR = 4,
+	DAMON_BPF_SRC_SHIFT = 8,
+	DAMON_BPF_SRC_MASK = 3840,
 };
 
 struct damon_access_report {
@@ -41697,6 +41714,7 @@ struct damon_operations {
 	long unsigned int (*apply_scheme)(struct damon_ctx *, struct damon_target *, struct damon_region *, struct damos *);
 	bool (*target_valid)(struct damon_target *);
 	void (*cleanup)(struct damon_ctx *);
+	void (*check_probes)(struct damon_ctx *);
 };
 
 struct damon_attrs {
@@ -41732,6 +41750,7 @@ struct damon_armed_page;
 struct damon_ctx {
 	struct damon_attrs attrs;
 	struct damon_sample_control sample_control;
+	struct list_head probes;
 	long unsigned int passed_sample_intervals;
 	long unsigned int next_aggregation_sis;
 	long unsigned int next_ops_update_sis;
@@ -41759,7 +41778,10 @@ enum damon_sample_filter_type {
 	DAMON_FILTER_TYPE_CPUMASK = 0,
 	DAMON_FILTER_TYPE_THREADS = 1,
 	DAMON_FILTER_TYPE_WRITE = 2,
-	NR_DAMON_SAMPLE_FILTER_TYPES = 3,
+	DAMON_FILTER_TYPE_SOURCE = 3,
+	DAMON_FILTER_TYPE_ANON = 4,
+	DAMON_FILTER_TYPE_MEMCG = 5,
+	NR_DAMON_SAMPLE_FILTER_TYPES = 6,
 };
 
 struct damon_sample_filter {
@@ -41769,6 +41791,13 @@ struct damon_sample_filter {
 	cpumask_var_t cpumask;
 	pid_t *tid_arr;
 	int nr_tids;
+	short unsigned int memcg_id;
+	u8 source;
+	struct list_head list;
+};
+
+struct damon_probe {
+	struct list_head filters;
 	struct list_head list;
 };
 
@@ -41803,13 +41832,32 @@ struct trace_event_raw_damon_aggregated {
 	char __data[0];
 };
 
+struct trace_event_raw_damon_region_aggregated {
+	struct trace_entry ent;
+	long unsigned int target_id;
+	unsigned int nr_regions;
+	long unsigned int start;
+	long unsigned int end;
+	unsigned int nr_accesses;
+	unsigned int age;
+	u32 __data_loc_probe_hits;
+	char __data[0];
+};
+
 struct trace_event_data_offsets_damos_before_apply {};
 
 struct trace_event_data_offsets_damon_aggregated {};
 
+struct trace_event_data_offsets_damon_region_aggregated {
+	u32 probe_hits;
+	const void *probe_hits_ptr_;
+};
+
 typedef void (*btf_trace_damos_before_apply)(void *, unsigned int, unsigned int, unsigned int, struct damon_region *, unsigned int, bool);
 
 typedef void (*btf_trace_damon_aggregated)(void *, unsigned int, struct damon_region *, unsigned int);
+
+typedef void (*btf_trace_damon_region_aggregated)(void *, unsigned int, struct damon_region *, unsigned int, unsigned int);
 
 struct damon_report_ring {
 	unsigned int head;
@@ -41927,13 +41975,6 @@ struct damon_young_walk_private {
 	bool young;
 };
 
-enum damon_access_source {
-	DAMON_ACCESS_SRC_BPF = 0,
-	DAMON_ACCESS_SRC_FAULT = 1,
-	DAMON_ACCESS_SRC_PERF = 2,
-	NR_DAMON_ACCESS_SRCS = 3,
-};
-
 enum damon_fault_own {
 	DAMON_FAULT_SKIP = 0,
 	DAMON_FAULT_ARM = 1,
@@ -41986,11 +42027,20 @@ struct damon_sysfs_scheme {
 	int target_nid;
 };
 
+struct damon_sysfs_region_probe {
+	struct kobject kobj;
+	unsigned int hits;
+};
+
 struct damon_sysfs_scheme_region {
 	struct kobject kobj;
 	struct damon_addr_range ar;
 	unsigned int nr_accesses;
 	unsigned int age;
+	unsigned int probe_hits[4];
+	int nr_probes;
+	struct kobject *probes_dir;
+	struct damon_sysfs_region_probe *probes[4];
 	struct list_head list;
 };
 
@@ -42104,15 +42154,30 @@ struct damon_sysfs_sample_filters {
 	int nr;
 };
 
+struct damon_sysfs_probe;
+
+struct damon_sysfs_probes {
+	struct kobject kobj;
+	struct damon_sysfs_probe *probes_arr[4];
+	int nr;
+};
+
+struct damon_sysfs_probe {
+	struct kobject kobj;
+	struct damon_sysfs_sample_filters *filters;
+};
+
 struct damon_sysfs_sample_filter {
 	struct kobject kobj;
 	enum damon_sample_filter_type type;
 	bool matching;
 	bool allow;
 	cpumask_var_t cpumask;
+	u8 source;
 	struct mutex tids_lock;
 	pid_t *tids;
 	int nr_tids;
+	char *path;
 };
 
 struct damon_sysfs_region {
@@ -42151,6 +42216,7 @@ struct damon_sysfs_attrs {
 	struct damon_sysfs_intervals *intervals;
 	struct damon_sysfs_ul_range *nr_regions_range;
 	struct damon_sysfs_sample *sample;
+	struct damon_sysfs_probes *probes;
 };
 
 struct damon_sysfs_context {
@@ -42208,14 +42274,6 @@ struct damon_sysfs_report_cpu {
 struct damon_sysfs_ui_dir {
 	struct kobject kobj;
 	struct damon_sysfs_kdamonds *kdamonds;
-};
-
-enum damon_bpf_report_flags {
-	DAMON_BPF_F_WRITE = 1,
-	DAMON_BPF_F_PADDR = 2,
-	DAMON_BPF_F_NO_VADDR = 4,
-	DAMON_BPF_SRC_SHIFT = 8,
-	DAMON_BPF_SRC_MASK = 3840,
 };
 
 typedef __kernel_long_t __kernel_off_t;
