@@ -150,8 +150,8 @@ FUZZ_TARGETS := spec record options
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)/bpf
-fuzz_spec_SRCS    := user/spec/spec.c user/spec/read.c user/spec/values.c user/spec/write.c \
-		     user/lib/json.c user/lib/util.c
+fuzz_spec_SRCS    := user/spec/spec.c user/spec/read.c user/spec/probes.c user/spec/values.c \
+		     user/spec/write.c user/lib/json.c user/lib/util.c
 fuzz_record_SRCS  := user/view/record.c user/view/snapshot.c user/view/table.c user/lib/util.c \
 		     user/lib/json.c
 fuzz_options_SRCS := user/lib/util.c

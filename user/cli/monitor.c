@@ -52,12 +52,14 @@ struct monitor_args {
 	const char *pin;
 	bool json;
 	int top;
+	struct probe_cfg probes[DAMON_MAX_PROBES];
+	int nr_probes;
 };
 
 /* OPT_SAMPLE and OPT_AGGR are the scheme commands' (cli/options.h). */
 enum {
 	OPT_UPDATE = OPT_CMD_BASE, OPT_NO_KFUNC, OPT_TOP, OPT_MIN_REGIONS, OPT_MAX_REGIONS,
-	OPT_PERIOD, OPT_PIN, OPT_NO_PREFILTER,
+	OPT_PERIOD, OPT_PIN, OPT_NO_PREFILTER, OPT_PROBE, OPT_BREAKDOWN,
 };
 
 static const struct argp_option options[] = {
@@ -84,6 +86,11 @@ static const struct argp_option options[] = {
 	  "out first; more reports, same result)" },
 	{ "pin", OPT_PIN, "NAME", 0, "Start, pin under /sys/fs/bpf/damon-bpf/NAME and exit "
 	  "(see 'status', 'stop')" },
+	{ "probe", OPT_PROBE, "FILTERS", 0, "Count a probe's hits per region (DAMON probes, up "
+	  "to 4): 'allow|reject [non] TYPE [VALUE]', ';' between filters; types anon, memcg "
+	  "PATH, cpumask LIST, threads TIDS, write, source N" },
+	{ "breakdown", OPT_BREAKDOWN, "cpu,write", 0, "Probes for each online CPU (as many as "
+	  "fit) and for writes" },
 	{},
 };
 
@@ -140,6 +147,59 @@ static void parse_time(struct monitor_args *a, int key, char *arg, struct argp_s
 	*dst[i] = v;
 }
 
+/* --probe FILTERS: one more probe. */
+static void parse_probe(struct monitor_args *a, const char *arg, struct argp_state *state)
+{
+	char msg[256];
+
+	if (a->nr_probes == DAMON_MAX_PROBES)
+		argp_error(state, "--probe: at most %d probes (DAMON_MAX_PROBES)", DAMON_MAX_PROBES);
+	if (probe_parse(arg, &a->probes[a->nr_probes], msg, sizeof(msg)))
+		argp_error(state, "--probe '%s': %s", arg, msg);
+	a->nr_probes++;
+}
+
+/* --breakdown cpu,write: {allow cpumask N} for each online CPU that fits, {allow write}. */
+static void parse_breakdown(struct monitor_args *a, char *arg, struct argp_state *state)
+{
+	uint8_t online[DAMON_BPF_MAX_CPUS];
+	char *tok, *save = NULL;
+	bool cpu = false, write = false;
+	int c, room;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "cpu"))
+			cpu = true;
+		else if (!strcmp(tok, "write"))
+			write = true;
+		else
+			argp_error(state, "--breakdown %s: breakdowns are cpu and write", tok);
+	}
+	if (cpu && online_cpus(online, DAMON_BPF_MAX_CPUS) < 0)
+		argp_error(state, "cannot read the online CPUs");
+	room = DAMON_MAX_PROBES - a->nr_probes - write;
+	for (c = 0; cpu && c < DAMON_BPF_MAX_CPUS; c++) {
+		if (!online[c])
+			continue;
+		if (room-- <= 0) {
+			info("damon-bpf: --breakdown: CPUs from %d on have no probe (at most %d)", c,
+			     DAMON_MAX_PROBES);
+			break;
+		}
+		a->probes[a->nr_probes] = (struct probe_cfg){ .nr_filters = 1 };
+		a->probes[a->nr_probes].filters[0] = (struct probe_filter_cfg){
+			.type = "cpumask", .matching = true, .allow = true };
+		snprintf(a->probes[a->nr_probes++].filters[0].value, 16, "%d", c);
+	}
+	if (write && a->nr_probes == DAMON_MAX_PROBES)
+		argp_error(state, "--breakdown write: no probe left (at most %d)", DAMON_MAX_PROBES);
+	if (write) {
+		a->probes[a->nr_probes] = (struct probe_cfg){ .nr_filters = 1 };
+		a->probes[a->nr_probes++].filters[0] = (struct probe_filter_cfg){
+			.type = "write", .matching = true, .allow = true };
+	}
+}
+
 /* The combinations refused after parsing. */
 static void check_args(struct monitor_args *a, struct argp_state *state)
 {
@@ -162,6 +222,43 @@ static void check_args(struct monitor_args *a, struct argp_state *state)
 	if (a->pin && (a->record || a->duration_us || a->json))
 		argp_error(state, "--pin starts a session and exits: no --record, --duration "
 			   "or --json (use 'damon-bpf status')");
+}
+
+/* The options of how the session runs and is shown (not its context). */
+static error_t parse_run_opt(int key, char *arg, struct argp_state *state)
+{
+	struct monitor_args *a = state->input;
+	long n;
+
+	switch (key) {
+	case 'j':
+		a->json = true;
+		break;
+	case 'o':
+		a->record = arg;
+		break;
+	case OPT_TOP:
+		if (parse_int(arg, 0, 1 << 20, &n))
+			argp_error(state, "--top %s: expected a count", arg);
+		a->top = n;
+		break;
+	case OPT_PERIOD:
+		if (parse_u64(arg, &a->perf_period) || !a->perf_period)
+			argp_error(state, "--perf-period %s: expected a positive count", arg);
+		break;
+	case OPT_NO_KFUNC:
+		a->no_kfunc = true;
+		break;
+	case OPT_NO_PREFILTER:
+		a->no_prefilter = true;
+		break;
+	case OPT_PIN:
+		a->pin = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -208,29 +305,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			a->cfg.max_nr_regions = n;
 		break;
-	case 'j':
-		a->json = true;
+	case OPT_PROBE:
+		parse_probe(a, arg, state);
 		break;
-	case 'o':
-		a->record = arg;
-		break;
-	case OPT_TOP:
-		if (parse_int(arg, 0, 1 << 20, &n))
-			argp_error(state, "--top %s: expected a count", arg);
-		a->top = n;
-		break;
-	case OPT_PERIOD:
-		if (parse_u64(arg, &a->perf_period) || !a->perf_period)
-			argp_error(state, "--perf-period %s: expected a positive count", arg);
-		break;
-	case OPT_NO_KFUNC:
-		a->no_kfunc = true;
-		break;
-	case OPT_NO_PREFILTER:
-		a->no_prefilter = true;
-		break;
-	case OPT_PIN:
-		a->pin = arg;
+	case OPT_BREAKDOWN:
+		parse_breakdown(a, arg, state);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -239,7 +318,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		check_args(a, state);
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return parse_run_opt(key, arg, state);
 	}
 	return 0;
 }
@@ -282,6 +361,8 @@ static void monitor_to_spec(const struct monitor_args *a, struct spec *sp, struc
 	sp->bpf.no_prefilter = a->no_prefilter;
 	sp->bpf.no_kfunc = a->no_kfunc;
 	sp->bpf.perf_period = a->perf_period;
+	memcpy(sp->ctx.probes, a->probes, sizeof(a->probes));
+	sp->ctx.nr_probes = a->nr_probes;
 	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json, a->top, a->record,
 				a->pin };
 }

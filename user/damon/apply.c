@@ -59,6 +59,51 @@ static int apply_sample(const char *ctx, const struct damon_ctx_cfg *c)
 	return 0;
 }
 
+/* The file of a probe filter's value, by its type (none for anon and write). */
+static const char *probe_value_file(const char *type)
+{
+	static const char *const files[][2] = {
+		{ "memcg", "path" }, { "cpumask", "cpumask" }, { "threads", "tid_arr" },
+		{ "source", "source" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		if (!strcmp(type, files[i][0]))
+			return files[i][1];
+	return NULL;
+}
+
+/* monitoring_attrs/probes: the probes and their filters, as the kernel evaluates them. */
+static int apply_probes(const char *ctx, const struct damon_ctx_cfg *c)
+{
+	char pdir[320], fdir[352];
+	int i, k;
+
+	snprintf(pdir, sizeof(pdir), "%s/monitoring_attrs/probes", ctx);
+	if (!exists(pdir))
+		return c->nr_probes ? err("this kernel has no DAMON probes (%s): data attributes "
+					  "monitoring needs Linux 7.2 or the damon-bpf kernel "
+					  "series", pdir) : 0;
+	if (put_count(pdir, "nr_probes", c->nr_probes))
+		return -1;
+	for (i = 0; i < c->nr_probes; i++) {
+		const struct probe_cfg *p = &c->probes[i];
+
+		snprintf(fdir, sizeof(fdir), "%s/%d/filters", pdir, i);
+		if (put_count(fdir, "nr_filters", p->nr_filters))
+			return -1;
+		for (k = 0; k < p->nr_filters; k++) {
+			const struct probe_filter_cfg *f = &p->filters[k];
+
+			if (put_filter(fdir, k, f->type, f->matching, f->allow,
+				       probe_value_file(f->type), f->value))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int apply_filter(const char *fdir, int idx, const struct damos_filter_cfg *f,
 			uint64_t start, uint64_t end)
 {
@@ -180,7 +225,7 @@ int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c)
 	    put(ctx, "monitoring_attrs/nr_regions/max", "%llu",
 		(unsigned long long)c->max_nr_regions))
 		return -1;
-	if (apply_sample(ctx, c))
+	if (apply_sample(ctx, c) || apply_probes(ctx, c))
 		return -1;
 	if (put_count(ctx, "targets/nr_targets", c->nr_pids))
 		return -1;

@@ -55,6 +55,27 @@ struct damos_filter_cfg {
 	char memcg[128];		/* memcg: path */
 };
 
+/*
+ * Probes (data attributes monitoring: monitoring_attrs/probes, mainline 7.2 for the page
+ * types anon and memcg, kernel/patches for the report types cpumask, threads, write and
+ * source): each counts its hits per region beside nr_accesses.  A filter's value is what
+ * its type takes: a memory cgroup path (memcg), a CPU list (cpumask), thread IDs (threads),
+ * a source number (source).
+ */
+#define DAMON_MAX_PROBES 4
+#define DAMON_MAX_PROBE_FILTERS 4
+
+struct probe_filter_cfg {
+	char type[8];
+	bool matching, allow;
+	char value[128];
+};
+
+struct probe_cfg {
+	struct probe_filter_cfg filters[DAMON_MAX_PROBE_FILTERS];
+	int nr_filters;
+};
+
 struct damon_scheme_cfg {
 	char action[24];		/* stat, pageout, collapse, migrate_hot, ... */
 	struct damon_access_pattern pattern;
@@ -91,6 +112,8 @@ struct damon_ctx_cfg {
 	bool page_table, page_fault;
 	const uint8_t *cpus;		/* cpumask filter, or NULL */
 	enum rw_filter rw;		/* write (or read) filter */
+	struct probe_cfg probes[DAMON_MAX_PROBES];
+	int nr_probes;
 	struct damon_scheme_cfg schemes[DAMON_MAX_SCHEMES];
 	int nr_schemes;
 };
@@ -104,6 +127,8 @@ struct damon_region {
 	uint64_t start, end;
 	uint32_t nr_accesses, age;
 	int target;			/* index of the target, -1 unknown */
+	uint32_t probe_hits[DAMON_MAX_PROBES];	/* of the context's probes */
+	int nr_probes;
 };
 
 /* --- NUMA nodes (damon/node.c) --- */

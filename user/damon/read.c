@@ -101,6 +101,20 @@ static int cmp_region(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* probes/P/hits of a tried region, for each probe it has (none: no probes directory). */
+static void read_probe_hits(const char *rdir, struct damon_region *r)
+{
+	char f[32], buf[32];
+	uint64_t v;
+
+	for (r->nr_probes = 0; r->nr_probes < DAMON_MAX_PROBES; r->nr_probes++) {
+		snprintf(f, sizeof(f), "probes/%d/hits", r->nr_probes);
+		if (damon_read(rdir, f, buf, sizeof(buf)) || parse_u64(buf, &v))
+			break;
+		r->probe_hits[r->nr_probes] = v;
+	}
+}
+
 int damon_regions(struct damon_session *s, int scheme, struct damon_region **out, int *n)
 {
 	char tdir[256], rdir[576], buf[64];
@@ -133,7 +147,8 @@ int damon_regions(struct damon_session *s, int scheme, struct damon_region **out
 			free(regs);
 			return err("out of memory");
 		}
-		regs[nr++] = (struct damon_region){ v[0], v[1], v[2], v[3], -1 };
+		regs[nr] = (struct damon_region){ v[0], v[1], v[2], v[3], -1 };
+		read_probe_hits(rdir, &regs[nr++]);
 	}
 	closedir(d);
 	qsort(regs, nr, sizeof(*regs), cmp_region);

@@ -172,6 +172,7 @@ static int damon_snapshot(struct runner *r)
 		}
 		v->nr_accesses = regs[i].nr_accesses;
 		v->age = regs[i].age;
+		memcpy(v->probe_hits, regs[i].probe_hits, sizeof(v->probe_hits));
 		v->pid = !m->paddr && c->nr_pids == 1 ? c->pids[0] : -1;
 	}
 	free(regs);
@@ -277,6 +278,7 @@ static int monitor_prepare(struct runner *r, const struct run_opts *o)
 {
 	const struct spec *sp = &r->sp;
 	struct monitor *m;
+	int i;
 
 	m = r->mon = calloc(1, sizeof(*m));
 	if (!m)
@@ -296,8 +298,14 @@ static int monitor_prepare(struct runner *r, const struct run_opts *o)
 	m->si.nr_cpus = libbpf_num_possible_cpus();
 	m->si.sample_us = sp->ctx.sample_us;
 	m->si.aggr_us = sp->ctx.aggr_us;
+	m->si.nr_probes = sp->ctx.nr_probes;
+	for (i = 0; i < sp->ctx.nr_probes; i++)
+		probe_describe(&sp->ctx.probes[i], m->si.probes[i], sizeof(m->si.probes[i]));
 	if (m->paddr && m->si.mode == MODE_FALLBACK)
 		return err("--paddr needs DAMON: use a kernel with the kfunc, or --source pte");
+	if (sp->ctx.nr_probes && m->si.mode == MODE_FALLBACK)
+		return err("--probe and --breakdown need DAMON: probes are DAMON's (a kernel with "
+			   "the kfunc, or --source pte for page probes)");
 	if (sp->bpf.no_prefilter && !m->kfunc)
 		return err("--no-prefilter: this kernel has no bpf_damon_report_access() kfunc, so "
 			   "no DAMON sample filter would see the accesses");

@@ -247,6 +247,41 @@ static void read_sample_control(struct rd *r, struct json *sc, struct spec *sp)
 	read_array(r, sc, "filters", 1 << 30, "filters", read_sample_filter, &sf, &nr_read);
 }
 
+/* A probe filter in damo's shape, {filter_type, matching, allow, path}, and our values. */
+static void read_probe_filter(struct rd *r, struct json *e, int i, void *ctx)
+{
+	struct probe_filter_cfg *f = &((struct probe_cfg *)ctx)->filters[i];
+	static const char *const values[] = { "path", "cpumask", "tid_arr", "source" };
+	struct json *v;
+	size_t k;
+
+	*f = (struct probe_filter_cfg){ .matching = true };
+	get_str(r, e, "filter_type", f->type, sizeof(f->type));
+	get_bool(r, e, "matching", &f->matching);
+	get_bool(r, e, "allow", &f->allow);
+	for (k = 0; k < ARRAY_SIZE(values) && !r->failed; k++) {
+		v = json_member(e, values[k]);
+		if (v && v->type == JSON_NUMBER)	/* "source": 2 */
+			snprintf(f->value, sizeof(f->value), "%s", v->str);
+		else if (v && v->type != JSON_NULL)	/* damo writes "path": null */
+			get_str(r, e, values[k], f->value, sizeof(f->value));
+	}
+	if (!r->failed && !f->type[0])
+		bad(r, e, "a probe filter needs a \"filter_type\"");
+}
+
+static void read_probe(struct rd *r, struct json *e, int i, void *ctx)
+{
+	struct probe_cfg *p = &((struct spec *)ctx)->ctx.probes[i];
+	char msg[256];
+
+	*p = (struct probe_cfg){};
+	read_array(r, e, "filters", DAMON_MAX_PROBE_FILTERS, "probe filters", read_probe_filter,
+		   p, &p->nr_filters);
+	if (!r->failed && probe_check(p, msg, sizeof(msg)))
+		bad_key(r, e, "filters", msg);
+}
+
 static void read_target(struct rd *r, struct json *e, int i, void *ctx)
 {
 	struct spec *sp = ctx;
@@ -298,6 +333,7 @@ static void read_context(struct rd *r, struct json *cj, struct spec *sp)
 		get_u64(r, it, "max", U_NUM, &c->max_nr_regions);
 	});
 	WITH(r, cj, "sample_control", JSON_OBJECT, read_sample_control(r, it, sp));
+	read_array(r, cj, "probes", DAMON_MAX_PROBES, "probes", read_probe, sp, &c->nr_probes);
 	read_array(r, cj, "targets", DAMON_MAX_TARGETS, "targets", read_target, sp, &c->nr_pids);
 	/* paddr: one target, the physical address space. */
 	if (!strcmp(c->ops, "paddr") && !c->nr_pids)

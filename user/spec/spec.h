@@ -77,6 +77,17 @@ int spec_target_index(const struct spec *sp, int pid);
 /* Whether bpf.source lists the reporter src ("fault", "perf"). */
 bool spec_has_source(const struct spec *sp, const char *src);
 
+/* --- probes (spec/probes.c) ---------------------------------------------------------- */
+/*
+ * A probe from its text, "allow|reject [non] TYPE [VALUE]" filters separated by ';' (damo's
+ * --probe_filter words), checked as probe_check() does; -1 with msg on bad text.
+ */
+int probe_parse(const char *text, struct probe_cfg *p, char *msg, size_t len);
+/* The kernel's rules: known types with the values they take, one kind of filter a probe. */
+int probe_check(const struct probe_cfg *p, char *msg, size_t len);
+/* The probe as probe_parse() reads it ("all" for a probe without filters). */
+void probe_describe(const struct probe_cfg *p, char *buf, size_t len);
+
 /* --- policy (spec/policy.c): per-target schemes, priorities, retired schemes --------- */
 
 #define RETIRED_IDX 9999	/* a target filter index that matches no target */

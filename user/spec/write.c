@@ -186,6 +186,36 @@ static void print_sample_control(struct json_writer *w, const struct damon_ctx_c
 	jw_end(w, '}');
 }
 
+/* The probes in damo's shape; a filter's value under the key of its sysfs file. */
+static void print_probes(struct json_writer *w, const struct damon_ctx_cfg *c)
+{
+	int i, k;
+
+	if (!c->nr_probes)
+		return;
+	jw_begin(w, "probes", '[');
+	for (i = 0; i < c->nr_probes; i++) {
+		jw_begin(w, NULL, '{');
+		jw_begin(w, "filters", '[');
+		for (k = 0; k < c->probes[i].nr_filters; k++) {
+			const struct probe_filter_cfg *f = &c->probes[i].filters[k];
+			const char *key = !strcmp(f->type, "memcg") ? "path" :
+					  !strcmp(f->type, "threads") ? "tid_arr" : f->type;
+
+			jw_begin(w, NULL, '{');
+			jw_str(w, "filter_type", f->type);
+			jw_bool(w, "matching", f->matching);
+			jw_bool(w, "allow", f->allow);
+			if (f->value[0])
+				jw_str(w, key, f->value);
+			jw_end(w, '}');
+		}
+		jw_end(w, ']');
+		jw_end(w, '}');
+	}
+	jw_end(w, ']');
+}
+
 static void print_context(struct json_writer *w, const struct spec *sp, bool state)
 {
 	const struct damon_ctx_cfg *c = &sp->ctx;
@@ -204,6 +234,7 @@ static void print_context(struct json_writer *w, const struct spec *sp, bool sta
 	jw_u64(w, "max", c->max_nr_regions);
 	jw_end(w, '}');
 	print_sample_control(w, c);
+	print_probes(w, c);
 	jw_begin(w, "schemes", '[');
 	for (i = 0; i < c->nr_schemes; i++)
 		if (state || sp->owner[i] != OWNER_RETIRED)

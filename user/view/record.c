@@ -10,9 +10,12 @@
  * Record file: gzip (zlib) stream of little-endian binary records.
  *   header:   "DAMONBPF" u32 version u32 mode u32 nr_cpus u32 nr_stats u64 sample_us
  *             u64 aggr_us char desc[256]
+ *             (version 2) u32 nr_probes char probes[nr_probes][64]
  *   snapshot: u32 'SNAP' f64 time u32 max_nr_accesses u32 nr_regions u64 stats[nr_stats]
  *             then per region: u64 start u64 end u32 nr_accesses u32 age i32 pid
  *                              u64 reads[nr_cpus] u64 writes[nr_cpus]
+ *                              (version 2) u32 probe_hits[nr_probes]
+ * Version 1 files (no probes) are read as well.
  */
 #define SNAP_TAG 0x50414e53u	/* "SNAP" */
 
@@ -37,7 +40,8 @@ gzFile record_create(const char *path, const struct session_info *si)
 	}
 	if (gz_put(g, RECORD_MAGIC, 8) || gz_put(g, hdr, sizeof(hdr)) ||
 	    gz_put(g, &si->sample_us, 8) || gz_put(g, &si->aggr_us, 8) ||
-	    gz_put(g, si->desc, sizeof(si->desc))) {
+	    gz_put(g, si->desc, sizeof(si->desc)) || gz_put(g, &si->nr_probes, 4) ||
+	    gz_put(g, si->probes, 64 * si->nr_probes)) {
 		err("%s: write failed", path);
 		gzclose(g);
 		return NULL;
@@ -58,7 +62,8 @@ int record_write(gzFile g, const struct session_info *si, const struct snapshot 
 
 		if (gz_put(g, &r->start, 8) || gz_put(g, &r->end, 8) ||
 		    gz_put(g, &r->nr_accesses, 4) || gz_put(g, &r->age, 4) || gz_put(g, &r->pid, 4) ||
-		    gz_put(g, r->reads, 8 * si->nr_cpus) || gz_put(g, r->writes, 8 * si->nr_cpus))
+		    gz_put(g, r->reads, 8 * si->nr_cpus) || gz_put(g, r->writes, 8 * si->nr_cpus) ||
+		    gz_put(g, r->probe_hits, 4 * si->nr_probes))
 			return err("writing the record file failed");
 	}
 	return 0;
@@ -66,7 +71,7 @@ int record_write(gzFile g, const struct session_info *si, const struct snapshot 
 
 gzFile record_open(const char *path, struct session_info *si)
 {
-	uint32_t hdr[4];
+	uint32_t hdr[4], n;
 	char magic[8];
 	gzFile g = gzopen(path, "rb");
 
@@ -82,7 +87,7 @@ gzFile record_open(const char *path, struct session_info *si)
 		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
-	if (hdr[0] != RECORD_VERSION || hdr[3] != STAT_MAX || hdr[2] == 0 ||
+	if ((hdr[0] != RECORD_VERSION && hdr[0] != 1) || hdr[3] != STAT_MAX || hdr[2] == 0 ||
 	    hdr[2] > DAMON_BPF_MAX_CPUS) {
 		err("%s: record version %u with %u counters is not readable by this damon-bpf",
 		    path, hdr[0], hdr[3]);
@@ -90,11 +95,23 @@ gzFile record_open(const char *path, struct session_info *si)
 	}
 	si->mode = hdr[1];
 	si->nr_cpus = hdr[2];
+	si->nr_probes = 0;
 	if (gz_get(g, &si->sample_us, 8) || gz_get(g, &si->aggr_us, 8) ||
-	    gz_get(g, si->desc, sizeof(si->desc))) {
+	    gz_get(g, si->desc, sizeof(si->desc)) ||
+	    (hdr[0] >= 2 && gz_get(g, &si->nr_probes, 4))) {
 		err("%s: record file cut short in its header", path);
 		goto bad;
 	}
+	if (si->nr_probes > VIEW_MAX_PROBES) {
+		err("%s: record file: %u probes (at most %d)", path, si->nr_probes, VIEW_MAX_PROBES);
+		goto bad;
+	}
+	if (gz_get(g, si->probes, 64 * si->nr_probes)) {
+		err("%s: record file cut short in its header", path);
+		goto bad;
+	}
+	for (n = 0; n < si->nr_probes; n++)
+		si->probes[n][63] = '\0';
 	si->desc[sizeof(si->desc) - 1] = '\0';
 	si->file = path;
 	return g;
@@ -141,7 +158,8 @@ int record_read(gzFile g, const struct session_info *si, struct snapshot *s)
 		if (!r)
 			return err("out of memory");
 		if (gz_get(g, &r->nr_accesses, 4) || gz_get(g, &r->age, 4) || gz_get(g, &r->pid, 4) ||
-		    gz_get(g, r->reads, 8 * si->nr_cpus) || gz_get(g, r->writes, 8 * si->nr_cpus))
+		    gz_get(g, r->reads, 8 * si->nr_cpus) || gz_get(g, r->writes, 8 * si->nr_cpus) ||
+		    gz_get(g, r->probe_hits, 4 * si->nr_probes))
 			return err("%s: record file: truncated region (the file was cut short: the "
 				   "snapshots before it are above)", si->file);
 	}

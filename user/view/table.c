@@ -59,6 +59,12 @@ static void print_json(FILE *f, const struct session_info *si, const struct snap
 	jw_double(&w, "time", s->time, 3);
 	jw_str(&w, "mode", si->mode == MODE_DAMON ? "damon" : "fallback");
 	jw_num(&w, "max_nr_accesses", s->max_nr_accesses);
+	if (si->nr_probes) {
+		jw_begin(&w, "probes", '[');
+		for (i = 0; i < (int)si->nr_probes; i++)
+			jw_str(&w, NULL, si->probes[i]);
+		jw_end(&w, ']');
+	}
 	jw_begin(&w, "reporter", '{');
 	for (i = 0; i < STAT_MAX; i++)
 		jw_num(&w, stat_names[i], s->stats[i]);
@@ -78,6 +84,12 @@ static void print_json(FILE *f, const struct session_info *si, const struct snap
 			jw_null(&w, "access_rate");
 		jw_num(&w, "age", r->age);
 		jw_int(&w, "pid", r->pid);
+		if (si->nr_probes) {
+			jw_begin(&w, "probe_hits", '[');
+			for (c = 0; c < (int)si->nr_probes; c++)
+				jw_num(&w, NULL, r->probe_hits[c]);
+			jw_end(&w, ']');
+		}
 		jw_num(&w, "reads", sum(r->reads, n));
 		jw_num(&w, "writes", sum(r->writes, n));
 		jw_begin(&w, "cpus", '[');
@@ -128,6 +140,8 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 
 	fprintf(f, "  %-14s %-14s %10s %8s %8s", "START", "END", "SIZE",
 		si->mode == MODE_DAMON ? "ACCESS" : "EVENTS", "AGE");
+	for (c = 0; c < (int)si->nr_probes; c++)
+		fprintf(f, " %5s%d", "P", c);
 	for (c = 0; c < n; c++) {
 		char h[24];
 
@@ -151,6 +165,9 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 			snprintf(age, sizeof(age), "%u", r->age);
 		fprintf(f, "  %-14llx %-14llx %10s %8s %8s", (unsigned long long)r->start,
 			(unsigned long long)r->end, sz, acc, age);
+		for (c = 0; c < (int)si->nr_probes; c++)
+			fprintf(f, " %5u%%", s->max_nr_accesses ?
+				100 * r->probe_hits[c] / s->max_nr_accesses : r->probe_hits[c]);
 		for (c = 0; c < n; c++) {
 			snprintf(rw, sizeof(rw), "%llu/%llu", (unsigned long long)r->reads[c],
 				 (unsigned long long)r->writes[c]);
@@ -160,6 +177,8 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 	}
 	if (shown < s->nr_regions)
 		fprintf(f, "  ... %d colder regions (--top 0 shows all)\n", s->nr_regions - shown);
+	for (c = 0; c < (int)si->nr_probes; c++)
+		fprintf(f, "  P%d: %s (hits, %% of the samples)\n", c, si->probes[c]);
 	free(order);
 }
 

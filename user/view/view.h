@@ -19,7 +19,8 @@
 #include "damon_bpf.h"
 
 #define RECORD_MAGIC "DAMONBPF"
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2		/* 2: probes; version 1 files are read too */
+#define VIEW_MAX_PROBES 4
 
 enum session_mode { MODE_DAMON = 0, MODE_FALLBACK = 1 };
 
@@ -29,6 +30,7 @@ struct view_region {
 	uint32_t age;		/* aggregation intervals (DAMON) or snapshots (fallback) */
 	int32_t pid;		/* target process, -1 when not known (paddr, several targets) */
 	uint64_t *reads, *writes;	/* [nr_cpus] reporter events in this snapshot */
+	uint32_t probe_hits[VIEW_MAX_PROBES];	/* of the session's probes (DAMON mode) */
 };
 
 struct snapshot {
@@ -45,6 +47,8 @@ struct session_info {
 	uint32_t nr_cpus;
 	uint64_t sample_us, aggr_us;
 	char desc[256];		/* "pid 42, sources fault (tp_btf), cpus 0, writes only" */
+	uint32_t nr_probes;
+	char probes[VIEW_MAX_PROBES][64];	/* each probe's filters, e.g. "allow cpumask 0" */
 	const char *file;	/* record_open(): the file, for record_read()'s errors */
 };
 

@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""monitor --breakdown cpu,write: one session, one DAMON context with the probes {cpumask 0},
+{cpumask 1}, {write}, answers per region how often CPU 0, CPU 1 and writes touched it, from
+DAMON's probe hits.  A steady workload writes W on CPU 0 and reads R on CPU 1; C is cold.
+The --json view, the record file (report) and a replay of the session's own spec ('args
+monitor' + 'run') all carry the same probes; --probe takes damo's filter words."""
+import json
+import os
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
+from dbtest import *  # noqa: E402,F403
+
+PROBES = ["allow cpumask 0", "allow cpumask 1", "allow write"]
+# which probes each set hits
+EXPECT = {"W": (True, False, True), "R": (False, True, False), "C": (False, False, False)}
+
+
+def probe_rate(snap, start, end, p):
+    """Overlap-weighted hits of probe p over [start, end)."""
+    return overlap_weighted([(r["start"], r["end"], r["probe_hits"][p], r["age"])
+                             for r in snap["regions"]], start, end) or 0
+
+
+def judge(what, snaps, sets):
+    good = with_regions(snaps)
+    if not check(len(good) >= 3, "%s: snapshots with regions (%d of %d)" % (
+            what, len(good), len(snaps))):
+        return
+    check(all(s.get("probes") == PROBES for s in snaps),
+          "%s: every snapshot names the probes %s" % (what, snaps[-1].get("probes")))
+    check(all(len(r["probe_hits"]) == 3 and max(r["probe_hits"]) <= s["max_nr_accesses"]
+              for s in good for r in s["regions"]),
+          "%s: three probe hits a region, at most max_nr_accesses" % what)
+    last = good[1:] or good
+    for name, (start, end) in sets.items():
+        rates = [min(probe_rate(s, start, end, p) for s in last) if EXPECT[name][p] else
+                 max(probe_rate(s, start, end, p) for s in last) for p in range(3)]
+        log("  %s: %s probe hits %s" % (what, name, [round(x, 1) for x in rates]))
+        for p, hit in enumerate(EXPECT[name]):
+            if hit:
+                check(rates[p] >= HOT, "%s: %s hits '%s' (%.1f >= %d)" % (
+                    what, name, PROBES[p], rates[p], HOT))
+            else:
+                # a region straddling a set's edge may carry a fraction
+                check(rates[p] < 1, "%s: %s does not hit '%s' (%.1f)" % (
+                    what, name, PROBES[p], rates[p]))
+
+
+with Workload("w:4M@0", "p:4M@1", "c:4M", duration=300, ticker=0) as w:
+    sets = {n: (r["start"], r["end"]) for n, r in zip("WRC", w.regions)}
+    dur = "16s" if SLOW else "8s"
+    rec = "/tmp/monitor-probes.dbr"
+    snaps, err = monitor(["--pid", w.pid, "--source", "fault", "--breakdown", "cpu,write",
+                          "--record", rec], duration=dur)
+    judge("--breakdown", snaps, sets)
+    check(nr_kdamonds() == 0, "--breakdown: nothing left behind")
+
+    p = run([LOADER, "report", rec, "--json"])
+    replayed = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    check([s["regions"] for s in replayed] == [s["regions"] for s in snaps] and
+          all(s.get("probes") == PROBES for s in replayed),
+          "report: the record holds the same probe hits (%d of %d snapshots)" % (
+              len(replayed), len(snaps)))
+
+    spec = json.loads(run([LOADER, "args", "monitor", "--pid", str(w.pid), "--source", "fault",
+                           "--probe", PROBES[0], "--probe", PROBES[1],
+                           "--probe", PROBES[2]]).stdout)
+    probes = spec["kdamonds"][0]["contexts"][0]["probes"]
+    check([pr["filters"][0]["filter_type"] for pr in probes] == ["cpumask", "cpumask", "write"],
+          "args: the spec holds the probes in damo's shape")
+    path = "/tmp/monitor-probes.json"
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    p = run([LOADER, "run", path, "--json", "--duration", dur], timeout=240)
+    judge("run (the spec)", [json.loads(line) for line in p.stdout.splitlines()
+                             if line.startswith("{")], sets)
+    check(nr_kdamonds() == 0, "run: nothing left behind")
+done()
