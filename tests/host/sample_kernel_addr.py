@@ -18,7 +18,10 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
 
-OBJ = os.path.join(BUILD, "bpf", "reporter.bpf.o")
+# The object every loader build embeds (build/asan has no BPF of its own).
+OBJ = next((o for o in (os.path.join(d, "bpf", "reporter.bpf.o") for d in
+                        (BUILD, os.path.join(TOP, "build"))) if os.path.exists(o)),
+           os.path.join(BUILD, "bpf", "reporter.bpf.o"))
 BPF_OBJ_GET, BPF_PROG_TEST_RUN = 7, 10
 NR_BPF = 321  # x86-64
 libc = ctypes.CDLL(None, use_errno=True)
