@@ -279,20 +279,35 @@ check(p.returncode == 64 and "expected a positive count" in p.stderr,
 # config1 (ldlat) included, so the loader opens, groups and attaches them as it would PEBS.
 log("attach: fake PMUs of software events, failures injected by name")
 real_online = rd("/sys/devices/system/cpu/online")
-ncpu = 0
+online = []
 for r in real_online.split(","):
     lo, _, hi = r.partition("-")
-    ncpu += int(hi or lo) - int(lo) + 1
+    online += range(int(lo), int(hi or lo) + 1)
+ncpu, first_cpu, last_cpu = len(online), online[0], online[-1]
+
+
+def cpulist(cpus):
+    """[0, 1, 2, 5] -> "0-2,5", as the loader prints CPU lists."""
+    out, i = [], 0
+    while i < len(cpus):
+        j = i
+        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
+            j += 1
+        out.append(str(cpus[i]) if i == j else "%d-%d" % (cpus[i], cpus[j]))
+        i = j + 1
+    return ",".join(out)
+
+
 soft = {"mem-loads": "event=0x02,ldlat=3", "mem-stores": "event=0x02",
         "mem-loads-aux": "event=0x09"}
 root = make_tree("soft", real_online, {"cpu": intel(soft, type_="1", max_precise="1")})
 hyb = None
-if real_online == "0-1":
+if ncpu > 1:
+    # A hybrid of the same: cpu_core on the first online CPU, cpu_atom on the others.
     hyb = make_tree("soft-hybrid", real_online, {
-        "cpu_core": intel(soft, type_="1", max_precise="1", cpus="0"),
+        "cpu_core": intel(soft, type_="1", max_precise="1", cpus=str(first_cpu)),
         "cpu_atom": intel({k: v for k, v in soft.items() if k != "mem-loads-aux"}, type_="1",
-                          max_precise="1", cpus="1")})
-
+                          max_precise="1", cpus=cpulist(online[1:]))})
 
 def perf_fds(pid):
     n = 0
@@ -333,22 +348,22 @@ with Workload("f:2M@0", duration=60) as w:
          ["cpu/mem-loads/ (led by mem-loads-aux)", "cpu/mem-stores/"], ["software"], None),
         ("mem-loads fails", "cpu/mem-loads", ncpu,
          ["cpu/mem-stores/"], ["cpu/mem-loads/ (led", "software"],
-         "cpu/mem-loads/: perf_event_open on CPU 0: Invalid argument (injected"),
+         "cpu/mem-loads/: perf_event_open on CPU %d: Invalid argument (injected" % first_cpu),
         ("its leader fails", "cpu/mem-loads-aux", ncpu,
          ["cpu/mem-stores/"], ["cpu/mem-loads/ (led", "software"],
-         "cpu/mem-loads/ (its leader mem-loads-aux): perf_event_open on CPU 0"),
+         "cpu/mem-loads/ (its leader mem-loads-aux): perf_event_open on CPU %d" % first_cpu),
         ("mem-stores fails", "cpu/mem-stores", 2 * ncpu,
          ["cpu/mem-loads/ (led by mem-loads-aux)"], ["cpu/mem-stores/", "software"],
-         "cpu/mem-stores/: perf_event_open on CPU 0"),
+         "cpu/mem-stores/: perf_event_open on CPU %d" % first_cpu),
         ("both fail", "cpu/mem-loads,cpu/mem-stores", ncpu,
          ["software page-faults"], ["cpu/mem-stores/ on", "cpu/mem-loads/ (led"],
-         "cpu/mem-stores/: perf_event_open on CPU 0"),
+         "cpu/mem-stores/: perf_event_open on CPU %d" % first_cpu),
     ]
     if ncpu > 1:
         # An event that fails on its last CPU is closed on the others too (its leader with it).
-        cases.append(("mem-loads fails on CPU %d only" % (ncpu - 1), "cpu/mem-loads@%d" %
-                      (ncpu - 1), ncpu, ["cpu/mem-stores/"], ["cpu/mem-loads/ (led"],
-                      "cpu/mem-loads/: perf_event_open on CPU %d" % (ncpu - 1)))
+        cases.append(("mem-loads fails on CPU %d only" % last_cpu, "cpu/mem-loads@%d" % last_cpu,
+                      ncpu, ["cpu/mem-stores/"], ["cpu/mem-loads/ (led"],
+                      "cpu/mem-loads/: perf_event_open on CPU %d" % last_cpu))
     for what, fail, nfds, used, unused, said in cases:
         rc, fds, last, err = attach(root, fail, w.pid)
         src, why = source_line(err)
@@ -368,12 +383,15 @@ with Workload("f:2M@0", duration=60) as w:
         rc, fds, last, err = attach(hyb, None, w.pid)
         src, why = source_line(err)
         log("  hybrid: %s (%s)" % (src, why))
-        # Per (PMU, CPU): cpu_core (CPU 0) mem-loads-aux, mem-loads, mem-stores; cpu_atom
-        # (CPU 1) mem-loads, mem-stores: 5, where opening each on every CPU would be 10.
-        check(rc == 0 and fds == 5, "hybrid: 5 perf events, each on its PMU's CPU (%d)" % fds)
-        check("cpu_core/mem-loads/ (led by mem-loads-aux) on CPUs 0" in src and
-              "cpu_atom/mem-loads/ on CPUs 1" in src, "hybrid: says which PMU on which CPUs")
-    rc, fds, last, err = attach(root, "cpu/mem-loads,cpu/mem-stores,software/page-faults", w.pid)
+        # Per (PMU, CPU): cpu_core (its one CPU) mem-loads-aux, mem-loads, mem-stores; cpu_atom
+        # (the others) mem-loads, mem-stores: each event opened on every CPU would be 5 a CPU.
+        want = 3 + 2 * (ncpu - 1)
+        check(rc == 0 and fds == want, "hybrid: %d perf events, each on its PMU's CPUs (%d)" %
+              (want, fds))
+        check("cpu_core/mem-loads/ (led by mem-loads-aux) on CPUs %d," % first_cpu in src and
+              "cpu_atom/mem-loads/ on CPUs %s," % cpulist(online[1:]) in src,
+              "hybrid: says which PMU on which CPUs")
+    rc, fds, snap, err = attach(root, "cpu/mem-loads,cpu/mem-stores,software/page-faults", w.pid)
     check(rc == 1 and "no perf event opens: " in err and "software/page-faults/" in err,
           "nothing opens, not even the software event: exit 1, said (%d: %s)" %
           (rc, err.strip().splitlines()[-1] if err.strip() else ""))
