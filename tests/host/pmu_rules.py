@@ -12,6 +12,7 @@ page-fault events (type 1), so that they really open and sample here, and makes 
 fail through DAMON_BPF_PERF_FAIL: it checks what opened from the loader's perf fds.
 
 Kernel sources cited: Debian's linux-source-6.12 (6.12.117), the tree kernel/ patches."""
+import atexit
 import json
 import os
 import re
@@ -84,6 +85,7 @@ KINDS = {
 }
 
 tmp = tempfile.mkdtemp(prefix="pmu_rules.")
+atexit.register(shutil.rmtree, tmp, True)
 
 
 def make_tree(name, online, pmus):
@@ -114,6 +116,11 @@ def plan(kind, *args, online=None):
 
 def ev(pl, pmu, name):
     return next((e for e in pl["events"] if e["pmu"] == pmu and e["name"] == name), None)
+
+
+def field(pl, pmu, name, key):
+    """A field of the planned event pmu/name; "absent" when it is not planned."""
+    return (ev(pl, pmu, name) or {}).get(key, "absent")
 
 
 def pebs_checks(what, e, type_, config, config1, cpus):
@@ -168,7 +175,7 @@ log("Intel client (Ice Lake): the cpu PMU's mem-loads and mem-stores")
 pl = plan("intel-client")
 pebs_checks("icl mem-loads", ev(pl, "cpu", "mem-loads"), 4, 0x1cd, 3, "0-7")
 pebs_checks("icl mem-stores", ev(pl, "cpu", "mem-stores"), 4, 0x82d0, 0, "0-7")
-check(len(pl["events"]) == 2 and ev(pl, "cpu", "mem-loads")["group_leader"] is None,
+check(len(pl["events"]) == 2 and field(pl, "cpu", "mem-loads", "group_leader") is None,
       "icl: no mem-loads-aux in sysfs (mem_is_visible(), core.c:5990), so no group")
 check(pl["why"] is None, "icl: nothing left out (%s)" % pl["why"])
 
@@ -212,14 +219,14 @@ pebs_checks("adl cpu_atom mem-stores", ev(pl, "cpu_atom", "mem-stores"), 10, 0x6
 # the aux event, which only cpu_core shows (EVENT_ATTR_STR_HYBRID(..., hybrid_big), core.c:6120).
 aux_checks("adl", pl, "cpu_core")
 check(ev(pl, "cpu_atom", "mem-loads-aux") is None and
-      ev(pl, "cpu_atom", "mem-loads")["group_leader"] is None,
+      field(pl, "cpu_atom", "mem-loads", "group_leader") is None,
       "adl: cpu_atom's mem-loads has no leader")
 check(all(e["pmu"] != "cpu" for e in pl["events"]), "adl: nothing planned on a 'cpu' PMU")
 
 wr(os.path.join(tmp, "adl-some.online"), "0-5,8-11\n")
 pl = plan("alder-lake", online=os.path.join(tmp, "adl-some.online"))
-check(ev(pl, "cpu_core", "mem-loads")["cpus"] == "0-5" and
-      ev(pl, "cpu_atom", "mem-loads")["cpus"] == "8-11",
+check(field(pl, "cpu_core", "mem-loads", "cpus") == "0-5" and
+      field(pl, "cpu_atom", "mem-loads", "cpus") == "8-11",
       "adl, CPUs 6-7 and 12-15 offline: each PMU's cpus file meets the online ones")
 wr(os.path.join(tmp, "adl-core.online"), "0-7\n")
 pl = plan("alder-lake", online=os.path.join(tmp, "adl-core.online"))
@@ -396,5 +403,4 @@ with Workload("f:2M@0", duration=60) as w:
           "nothing opens, not even the software event: exit 1, said (%d: %s)" %
           (rc, err.strip().splitlines()[-1] if err.strip() else ""))
 
-shutil.rmtree(tmp)
 done()
