@@ -99,6 +99,15 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 	int ret;
 
 	stat_inc(STAT_SEEN);
+	/*
+	 * A kernel address (bit 63: x86-64 user space ends below 1 << 47, or 1 << 56 with
+	 * 5-level paging; the kernel half starts at 0xffff800000000000, or 0xff00000000000000)
+	 * is no access of a process.  AMD IBS op cannot exclude the kernel (bpf/pmu.c), so its
+	 * samples of kernel-mode ops on kernel data end here, counted as filtered; those on user
+	 * data (copy_to_user() and the like) are accesses of the process and stay.
+	 */
+	if (addr >> 63)
+		goto filtered;
 	if (addr < addr_min || addr >= addr_max)
 		goto filtered;
 	if (only_writes == RW_WRITES && !write)
@@ -175,7 +184,8 @@ int fault_raw(struct bpf_raw_tracepoint_args *ctx)
  * (Intel PEBS mem-loads/mem-stores, AMD IBS op) also give the data source, whose mem_op says
  * load or store, and with PERF_SAMPLE_PHYS_ADDR the physical address: read them from the
  * kernel's perf_sample_data (bpf_cast_to_kern_ctx(), 6.2+) when the sample carries them.  The
- * software page-fault event carries neither and reports reads.
+ * software page-fault event carries neither and reports reads.  IBS op samples kernel-mode
+ * ops too (no exclude_kernel there): handle_access_paddr() drops their kernel addresses.
  */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 

@@ -35,9 +35,8 @@ bool kernel_has_kfunc(void)
 int reporter_start(struct reporter *r, const struct reporter_opts *o)
 {
 	struct reporter_bpf *skel;
-	struct sampler hw[2];
-	char why[256] = "";
-	int i, ret, nr_hw = 0;
+	struct pmu_plan plan;
+	int i, ret;
 	bool btf_tp;
 
 	memset(r, 0, sizeof(*r));
@@ -69,9 +68,11 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o)
 	bpf_program__set_autoload(skel->progs.on_sample, o->perf);
 	r->fault_variant = o->fault ? (btf_tp ? "tp_btf" : "raw_tp") : NULL;
 	if (o->perf) {
-		nr_hw = pmu_detect(hw, o->perf_period ? o->perf_period : 10007, why,
-					sizeof(why));
-		skel->rodata->sample_data_src = nr_hw > 0;
+		/* Period 0: PMU_HW_PERIOD for the hardware samplers, 1 for the software event. */
+		ret = pmu_plan(&plan, o->perf_period);
+		if (ret < 0)
+			return -1;
+		skel->rodata->sample_data_src = ret > 0;
 	}
 
 	ret = reporter_bpf__load(skel);
@@ -104,7 +105,7 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o)
 		else
 			skel->links.fault_raw = l;
 	}
-	if (o->perf && pmu_attach(&r->perf, skel->progs.on_sample, o->perf_period, hw, nr_hw, why))
+	if (o->perf && pmu_attach(&r->perf, skel->progs.on_sample, &plan))
 		return -1;
 	return 0;
 }

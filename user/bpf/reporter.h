@@ -26,7 +26,7 @@ struct reporter_opts {
 	const uint8_t *cpus;		/* report only these CPUs (NULL: all) */
 	uint64_t addr_min, addr_max;	/* 0, 0: any address */
 	enum rw_filter rw;
-	uint64_t perf_period;		/* sample period of the perf event (default 1) */
+	uint64_t perf_period;		/* perf sample period (0: PMU_HW_PERIOD, software 1) */
 	unsigned int bucket_shift;	/* granule of the "accesses" map (0: 2 MiB) */
 };
 

@@ -23,5 +23,6 @@ int cmd_collapse(int argc, char **argv);
 int cmd_tier(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_args(int argc, char **argv);
+int cmd_perf_plan(int argc, char **argv);	/* hidden: prints bpf/pmu.c's plan */
 
 #endif

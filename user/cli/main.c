@@ -28,6 +28,7 @@ static const struct command {
 	{ "status", cmd_status, "list every session, its kdamond and owner" },
 	{ "bench", cmd_bench, "measure the reporters' cost on a fault-heavy workload" },
 	{ "count", cmd_count, "run a command, count its page faults per CPU, reads and writes" },
+	{ "perf-plan", cmd_perf_plan, NULL },	/* hidden: a debugging aid (docs/usage.md) */
 };
 
 static void usage(FILE *f)
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 		"\n"
 		"COMMANDS:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 		"\n"
 		"OPTIONS:\n"
