@@ -31,7 +31,7 @@ USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
-	asan check-asan fuzz-build fuzz
+	asan check-asan fuzz-build fuzz man
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -51,6 +51,7 @@ help:
 	@echo 'make checkpatch      scripts/checkpatch.pl --strict on kernel/patches'
 	@echo 'make check-asan      the host tests with a loader built with ASan+UBSan (build/asan)'
 	@echo 'make fuzz            libFuzzer targets (tests/fuzz), each for FUZZ_TIME s (60)'
+	@echo 'make man             man pages from the --help texts (help2man) into build/man/'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -206,7 +207,7 @@ demo:
 
 clean:
 	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \
-		$(FUZZ_DIR)
+		$(FUZZ_DIR) $(MAN_DIR)
 
 distclean:
 	$(Q)rm -rf $(BUILD)
@@ -217,6 +218,25 @@ bench: all
 	$(Q)$(LOADER) bench
 	$(Q)echo "== guest (build/kernel): kfunc mode"
 	$(Q)tests/vm/run --timeout 600 --cmd "$(LOADER) bench"
+
+# --- man pages ---------------------------------------------------------------------------
+
+# The version is the loader's own (argp_program_version in user/cli/main.c).
+VERSION ?= $(shell sed -n 's/^const char \*argp_program_version = "damon-bpf \(.*\)";$$/\1/p' \
+		 user/cli/main.c)
+# Dates the man pages: the same commit gives the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+MAN_DIR := $(BUILD)/man
+
+man: $(MAN_DIR)/damon-bpf.8
+
+# One page per command of 'damon-bpf --help', all from one run of mkman.
+$(MAN_DIR)/damon-bpf.8: $(LOADER) packaging/man/mkman
+	$(call msg,MAN,$(MAN_DIR))
+	$(Q)rm -rf $(MAN_DIR)
+	$(Q)packaging/man/mkman $(LOADER) $(MAN_DIR) $(VERSION)
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.
