@@ -31,7 +31,7 @@ USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
-	asan check-asan fuzz-build fuzz man
+	asan check-asan fuzz-build fuzz man install uninstall
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -52,6 +52,8 @@ help:
 	@echo 'make check-asan      the host tests with a loader built with ASan+UBSan (build/asan)'
 	@echo 'make fuzz            libFuzzer targets (tests/fuzz), each for FUZZ_TIME s (60)'
 	@echo 'make man             man pages from the --help texts (help2man) into build/man/'
+	@echo 'make install         binary, man pages, systemd unit, bash completion, docs'
+	@echo '                     under PREFIX (/usr/local), staged in DESTDIR; make uninstall'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -219,12 +221,12 @@ bench: all
 	$(Q)echo "== guest (build/kernel): kfunc mode"
 	$(Q)tests/vm/run --timeout 600 --cmd "$(LOADER) bench"
 
-# --- man pages ---------------------------------------------------------------------------
+# --- man pages, install, packages --------------------------------------------------------
 
 # The version is the loader's own (argp_program_version in user/cli/main.c).
 VERSION ?= $(shell sed -n 's/^const char \*argp_program_version = "damon-bpf \(.*\)";$$/\1/p' \
 		 user/cli/main.c)
-# Dates the man pages: the same commit gives the same bytes.
+# Dates the man pages and the package's files: the same commit gives the same bytes.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export SOURCE_DATE_EPOCH
 
@@ -237,6 +239,42 @@ $(MAN_DIR)/damon-bpf.8: $(LOADER) packaging/man/mkman
 	$(call msg,MAN,$(MAN_DIR))
 	$(Q)rm -rf $(MAN_DIR)
 	$(Q)packaging/man/mkman $(LOADER) $(MAN_DIR) $(VERSION)
+
+# Where 'make install' puts things: PREFIX (default /usr/local) and the usual dirs under it,
+# all below DESTDIR (staging: make install DESTDIR=/tmp/root).  The unit's paths are
+# SBINDIR's and SYSCONFDIR's.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/damon-bpf
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR  ?= /etc
+INSTALL_DOCS     := README.md docs/install.md docs/usage.md docs/schemes.md docs/kernel.md
+INSTALL_EXAMPLES := docs/examples/README.md $(wildcard docs/examples/*.json)
+
+install: $(LOADER) man
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/damon-bpf
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/damon-bpf
+	$(Q)install -m 0644 $(MAN_DIR)/*.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/systemd/damon-bpf@.service.in > $(DESTDIR)$(UNITDIR)/damon-bpf@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/damon-bpf@.service
+	$(Q)install -D -m 0644 packaging/bash-completion/damon-bpf \
+		$(DESTDIR)$(BASHCOMPDIR)/damon-bpf
+	$(Q)install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 0644 $(INSTALL_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+# What install put there; SYSCONFDIR/damon-bpf stays if it holds specs.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/damon-bpf $(DESTDIR)$(UNITDIR)/damon-bpf@.service \
+		$(DESTDIR)$(BASHCOMPDIR)/damon-bpf $(DESTDIR)$(MANDIR)/man8/damon-bpf.8 \
+		$(DESTDIR)$(MANDIR)/man8/damon-bpf-*.8
+	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
+	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/damon-bpf 2>/dev/null || true
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.
