@@ -31,7 +31,7 @@ USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
-	asan check-asan fuzz-build fuzz man install uninstall
+	asan check-asan fuzz-build fuzz man install uninstall deb deb-lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -54,6 +54,7 @@ help:
 	@echo 'make man             man pages from the --help texts (help2man) into build/man/'
 	@echo 'make install         binary, man pages, systemd unit, bash completion, docs'
 	@echo '                     under PREFIX (/usr/local), staged in DESTDIR; make uninstall'
+	@echo 'make deb             build/damon-bpf_VERSION_amd64.deb (dpkg-deb); deb-lint: lintian'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -209,7 +210,7 @@ demo:
 
 clean:
 	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \
-		$(FUZZ_DIR) $(MAN_DIR)
+		$(FUZZ_DIR) $(MAN_DIR) $(BUILD)/deb $(BUILD)/damon-bpf_*.deb
 
 distclean:
 	$(Q)rm -rf $(BUILD)
@@ -275,6 +276,17 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/damon-bpf-*.8
 	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
 	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/damon-bpf 2>/dev/null || true
+
+# The loader as a Debian package: packaging/debian/mkdeb stages 'make install PREFIX=/usr'
+# and builds it with dpkg-deb (docs/install.md).  tests/host/deb_package.py runs lintian on
+# it too; deb-lint shows lintian's explanations.
+DEB := $(BUILD)/damon-bpf_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+
+deb: $(LOADER) man
+	$(Q)packaging/debian/mkdeb $(BUILD)/deb $(DEB) $(VERSION)
+
+deb-lint: deb
+	$(Q)lintian --pedantic --display-experimental --info $(DEB)
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.

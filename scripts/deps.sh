@@ -9,7 +9,9 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev p
       # make man and its test: help2man, groff, man
       help2man groff-base man-db
       # the systemd unit's test: systemd-analyze verify, strace (the unit's syscall filter)
-      systemd strace)
+      systemd strace
+      # make deb and its test
+      dpkg-dev lintian)
 
 missing=()
 for p in "${pkgs[@]}"; do
