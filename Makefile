@@ -31,7 +31,8 @@ USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
-	asan check-asan fuzz-build fuzz man install uninstall deb deb-lint
+	asan check-asan fuzz-build fuzz man install uninstall deb deb-lint kernel-deb \
+	kernel-deb-config
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -55,6 +56,8 @@ help:
 	@echo 'make install         binary, man pages, systemd unit, bash completion, docs'
 	@echo '                     under PREFIX (/usr/local), staged in DESTDIR; make uninstall'
 	@echo 'make deb             build/damon-bpf_VERSION_amd64.deb (dpkg-deb); deb-lint: lintian'
+	@echo 'make kernel-deb      Debian packages of the patched kernel from Debian'"'"'s config'
+	@echo '                     (build/kernel-deb, hours); kernel-deb-config: its .config only'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -287,6 +290,21 @@ deb: $(LOADER) man
 
 deb-lint: deb
 	$(Q)lintian --pedantic --display-experimental --info $(DEB)
+
+# The patched kernel as Debian packages for real machines: Debian's own config
+# (DEBIAN_KCONFIG, from the linux-config-6.12 package) plus packaging/kernel/config, built
+# with bindeb-pkg in build/kernel-deb (apart from the test kernels); the packages land in
+# build/.
+KOBJ_DEB       := $(BUILD)/kernel-deb
+DEBIAN_KCONFIG ?= /usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+
+kernel-deb-config:
+	$(Q)scripts/kernel.sh tree
+	$(Q)packaging/kernel/kernel-deb.sh config $(KOBJ_DEB) $(DEBIAN_KCONFIG) \
+		$(TOP)/packaging/kernel/config
+
+kernel-deb: kernel-deb-config
+	$(Q)packaging/kernel/kernel-deb.sh build $(KOBJ_DEB)
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.

@@ -11,7 +11,9 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev p
       # the systemd unit's test: systemd-analyze verify, strace (the unit's syscall filter)
       systemd strace
       # make deb and its test
-      dpkg-dev lintian)
+      dpkg-dev lintian
+      # make kernel-deb: Debian's kernel config, bindeb-pkg's build dependencies
+      linux-config-6.12 debhelper rsync xz-utils zstd)
 
 missing=()
 for p in "${pkgs[@]}"; do
