@@ -16,12 +16,17 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
 
+# make's build dir and the loader it packages (make check-asan's DB_BUILD holds an ASan
+# loader, linked dynamically)
+MADE = os.path.join(TOP, "build")
+PACKAGED = os.path.join(MADE, "damon-bpf")
+
 p = subprocess.run(["make", "-s", "-C", TOP, "deb"], capture_output=True, text=True, timeout=300)
 need(p.returncode == 0, "make deb%s" % ("" if p.returncode == 0 else ": " + p.stderr.strip()))
 version = re.search(r'argp_program_version = "damon-bpf ([^"]+)"',
                     open(os.path.join(TOP, "user/cli/main.c")).read()).group(1)
 arch = run(["dpkg", "--print-architecture"]).stdout.strip()
-deb = os.path.join(BUILD, "damon-bpf_%s_%s.deb" % (version, arch))
+deb = os.path.join(MADE, "damon-bpf_%s_%s.deb" % (version, arch))
 need(os.path.exists(deb), "%s exists" % os.path.relpath(deb, TOP))
 log("  %s: %d KiB" % (os.path.basename(deb), os.path.getsize(deb) // 1024))
 
@@ -33,8 +38,8 @@ for line in run(["dpkg-deb", "-f", deb]).stdout.split("\n"):
 check(fields.get("Package") == "damon-bpf" and fields.get("Version") == version and
       fields.get("Architecture") == arch,
       "control: damon-bpf %s %s" % (fields.get("Version"), fields.get("Architecture")))
-ldd = subprocess.run(["ldd", LOADER], capture_output=True, text=True).stdout + \
-    subprocess.run(["ldd", LOADER], capture_output=True, text=True).stderr
+l = subprocess.run(["ldd", PACKAGED], capture_output=True, text=True)
+ldd = l.stdout + l.stderr
 static = "not a dynamic executable" in ldd
 check(static and "Depends" not in fields and "Pre-Depends" not in fields,
       "the loader is static (ldd: %s) and the package depends on nothing" % ldd.strip())
@@ -83,7 +88,7 @@ r = subprocess.run(["readelf", "-S", root + "/usr/sbin/damon-bpf"], capture_outp
 check(".symtab" not in r and ".debug_info" not in r, "the packaged loader is stripped")
 page = root + "/usr/share/man/man8/damon-bpf-monitor.8.gz"
 check(os.path.exists(page) and gzip.open(page).read() ==
-      open(os.path.join(BUILD, "man", "damon-bpf-monitor.8"), "rb").read(),
+      open(os.path.join(MADE, "man", "damon-bpf-monitor.8"), "rb").read(),
       "man pages gzipped, as make man made them")
 unit = open(root + "/usr/lib/systemd/system/damon-bpf@.service").read()
 check("ExecStart=/usr/sbin/damon-bpf run /etc/damon-bpf/%i.json --name %i" in unit,

@@ -11,7 +11,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
 
-MAN = os.path.join(BUILD, "man")
+# make's build dir (make check-asan's DB_BUILD holds only the ASan loader)
+MAN = os.path.join(TOP, "build", "man")
 # An option in argp's table, or in damon-bpf --help's own OPTIONS block.
 OPTION = re.compile(r"^(?:  -[^-], |      )(--[a-z][\w-]*)")
 
