@@ -73,7 +73,9 @@ check(keys.get("RuntimeDirectory") == ["damon-bpf"] and
       "/run/damon-bpf made if missing and never removed with the unit")
 
 # ExecStopPost: 'damon-bpf stop NAME' after a loader that died of a signal, nothing else.
-post = shlex.split(keys["ExecStopPost"][0].replace("%i", "no-such-session-%d" % os.getpid()))
+# systemd's part first: %i the instance, "$$" a literal "$".
+post = shlex.split(keys["ExecStopPost"][0].replace("%i", "no-such-session-%d" % os.getpid())
+                   .replace("$$", "$"))
 for code, acts in (("exited", False), ("killed", True), ("dumped", True)):
     r = subprocess.run(post, capture_output=True, text=True, timeout=30,
                        env=dict(os.environ, EXIT_CODE=code, EXIT_STATUS="1"))
