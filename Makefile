@@ -31,7 +31,8 @@ USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
-	asan check-asan fuzz-build fuzz
+	asan check-asan fuzz-build fuzz man install uninstall deb deb-lint kernel-deb \
+	kernel-deb-config
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -51,6 +52,12 @@ help:
 	@echo 'make checkpatch      scripts/checkpatch.pl --strict on kernel/patches'
 	@echo 'make check-asan      the host tests with a loader built with ASan+UBSan (build/asan)'
 	@echo 'make fuzz            libFuzzer targets (tests/fuzz), each for FUZZ_TIME s (60)'
+	@echo 'make man             man pages from the --help texts (help2man) into build/man/'
+	@echo 'make install         binary, man pages, systemd unit, bash completion, docs'
+	@echo '                     under PREFIX (/usr/local), staged in DESTDIR; make uninstall'
+	@echo 'make deb             build/damon-bpf_VERSION_amd64.deb (dpkg-deb); deb-lint: lintian'
+	@echo 'make kernel-deb      Debian packages of the patched kernel from Debian'"'"'s config'
+	@echo '                     (build/kernel-deb, hours); kernel-deb-config: its .config only'
 	@echo 'V=1 shows commands; T=name runs one guest test (make check-guest T=fault_counts)'
 
 deps:
@@ -206,7 +213,7 @@ demo:
 
 clean:
 	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \
-		$(FUZZ_DIR)
+		$(FUZZ_DIR) $(MAN_DIR) $(BUILD)/deb $(BUILD)/damon-bpf_*.deb
 
 distclean:
 	$(Q)rm -rf $(BUILD)
@@ -217,6 +224,87 @@ bench: all
 	$(Q)$(LOADER) bench
 	$(Q)echo "== guest (build/kernel): kfunc mode"
 	$(Q)tests/vm/run --timeout 600 --cmd "$(LOADER) bench"
+
+# --- man pages, install, packages --------------------------------------------------------
+
+# The version is the loader's own (argp_program_version in user/cli/main.c).
+VERSION ?= $(shell sed -n 's/^const char \*argp_program_version = "damon-bpf \(.*\)";$$/\1/p' \
+		 user/cli/main.c)
+# Dates the man pages and the package's files: the same commit gives the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+MAN_DIR := $(BUILD)/man
+
+man: $(MAN_DIR)/damon-bpf.8
+
+# One page per command of 'damon-bpf --help', all from one run of mkman.
+$(MAN_DIR)/damon-bpf.8: $(LOADER) packaging/man/mkman
+	$(call msg,MAN,$(MAN_DIR))
+	$(Q)rm -rf $(MAN_DIR)
+	$(Q)packaging/man/mkman $(LOADER) $(MAN_DIR) $(VERSION)
+
+# Where 'make install' puts things: PREFIX (default /usr/local) and the usual dirs under it,
+# all below DESTDIR (staging: make install DESTDIR=/tmp/root).  The unit's paths are
+# SBINDIR's and SYSCONFDIR's.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/damon-bpf
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR  ?= /etc
+INSTALL_DOCS     := README.md docs/install.md docs/usage.md docs/schemes.md docs/kernel.md
+INSTALL_EXAMPLES := docs/examples/README.md $(wildcard docs/examples/*.json)
+
+install: $(LOADER) man
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(LOADER) $(DESTDIR)$(SBINDIR)/damon-bpf
+	$(Q)install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/damon-bpf
+	$(Q)install -m 0644 $(MAN_DIR)/*.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/systemd/damon-bpf@.service.in > $(DESTDIR)$(UNITDIR)/damon-bpf@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/damon-bpf@.service
+	$(Q)install -D -m 0644 packaging/bash-completion/damon-bpf \
+		$(DESTDIR)$(BASHCOMPDIR)/damon-bpf
+	$(Q)install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(Q)install -m 0644 $(INSTALL_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+
+# What install put there; SYSCONFDIR/damon-bpf stays if it holds specs.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/damon-bpf $(DESTDIR)$(UNITDIR)/damon-bpf@.service \
+		$(DESTDIR)$(BASHCOMPDIR)/damon-bpf $(DESTDIR)$(MANDIR)/man8/damon-bpf.8 \
+		$(DESTDIR)$(MANDIR)/man8/damon-bpf-*.8
+	$(Q)rm -rf $(DESTDIR)$(DOCDIR)
+	$(Q)rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/damon-bpf 2>/dev/null || true
+
+# The loader as a Debian package: packaging/debian/mkdeb stages 'make install PREFIX=/usr'
+# and builds it with dpkg-deb (docs/install.md).  tests/host/deb_package.py runs lintian on
+# it too; deb-lint shows lintian's explanations.
+DEB := $(BUILD)/damon-bpf_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null || echo amd64).deb
+
+deb: $(LOADER) man
+	$(Q)packaging/debian/mkdeb $(BUILD)/deb $(DEB) $(VERSION)
+
+deb-lint: deb
+	$(Q)lintian --pedantic --display-experimental --info $(DEB)
+
+# The patched kernel as Debian packages for real machines: Debian's own config
+# (DEBIAN_KCONFIG, from the linux-config-6.12 package) plus packaging/kernel/config, built
+# with bindeb-pkg in build/kernel-deb (apart from the test kernels); the packages land in
+# build/.
+KOBJ_DEB       := $(BUILD)/kernel-deb
+DEBIAN_KCONFIG ?= /usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+
+kernel-deb-config:
+	$(Q)scripts/kernel.sh tree
+	$(Q)packaging/kernel/kernel-deb.sh config $(KOBJ_DEB) $(DEBIAN_KCONFIG) \
+		$(TOP)/packaging/kernel/config
+
+kernel-deb: kernel-deb-config
+	$(Q)packaging/kernel/kernel-deb.sh build $(KOBJ_DEB)
 
 # checkpatch from the kernel tree: run from this repo, checkpatch would take the git-tracked
 # .patch files for source files (its --file mode) and flag their context lines.

@@ -8,16 +8,18 @@
 #include "session/count.h"
 
 static const char doc[] =
-"Run COMMAND and count its user page faults per CPU, split into reads and writes.\n"
+"Run COMMAND and count its user page faults per CPU, split into reads and\n"
+"writes.\n"
 "\n"
 "USAGE: damon-bpf count [--range START-END] [--json] -- COMMAND [ARG...]\n"
 "\n"
-"The counts come from the page_fault_user tracepoint (error code bit 1 = write) and cover\n"
-"COMMAND's whole process (all its threads), not its children.\n"
+"The counts come from the page_fault_user tracepoint (error code bit 1 = write)\n"
+"and cover COMMAND's whole process (all its threads), not its children.\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf count -- ./workload --region r:4M@0 --region w:4M@1\n"
-"  damon-bpf count --range 0x600000000000-0x700000000000 --json -- ./workload --region w:1M\n"
+"  damon-bpf count --range 0x600000000000-0x700000000000 --json \\\n"
+"          -- ./workload --region w:1M\n"
 EXIT_DOC_COUNT;
 
 static const struct argp_option options[] = {

@@ -38,9 +38,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"USAGE: damon-bpf [-v] COMMAND [OPTION...]\n"
 		"\n"
-		"Which memory is accessed, by which CPU, and whether it is written: DAMON regions fed\n"
-		"by BPF reporters on page faults and perf samples (kernel/patches), or BPF maps on\n"
-		"kernels without the bpf_damon_report_access() kfunc.\n"
+		"Which memory is accessed, by which CPU, and whether it is written: DAMON\n"
+		"regions fed by BPF reporters on page faults and perf samples (with the\n"
+		"damon-bpf kernel series), or BPF maps on kernels without the\n"
+		"bpf_damon_report_access() kfunc.\n"
 		"\n"
 		"COMMANDS:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)

@@ -43,7 +43,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf reclaim --pid 4242 --pid 4243 --min-age 2min --quota 64MiB/s\n"
-"  damon-bpf reclaim --pid 4242 --pid 4243 --priority 4243:4 --wmarks 500,400,50\n"
+"  damon-bpf reclaim --pid 4242 --pid 4243 --priority 4243:4 \\\n"
+"          --wmarks 500,400,50\n"
 "  damon-bpf reclaim --add 4244          # into the running session 'reclaim'\n"
 "  damon-bpf reclaim --remove 4242\n"
 EXIT_DOC;

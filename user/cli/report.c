@@ -7,7 +7,8 @@
 #include "view/view.h"
 
 static const char doc[] =
-"Print the snapshots that 'damon-bpf monitor --record FILE' wrote, as the live view did.\n"
+"Print the snapshots that 'damon-bpf monitor --record FILE' wrote, as the live\n"
+"view did.\n"
 "\n"
 "USAGE: damon-bpf report [--json] [--top N] FILE\n"
 "\n"

@@ -13,20 +13,21 @@
 #include "lib/util.h"
 
 static const char run_doc[] =
-"Run a setup described by a JSON spec: damo's shape, plus a 'bpf' and a 'policy'\n"
-"block.\n"
+"Run a setup described by a JSON spec: damo's shape, plus a 'bpf' and a\n"
+"'policy' block.\n"
 "\n"
 "USAGE: damon-bpf run FILE [--name NAME] [--interval TIME] [--duration TIME]\n"
 "                          [--json]\n"
 "\n"
-"FILE ('-': standard input) holds {\"kdamonds\": [{\"contexts\": [{\"ops\", \"targets\",\n"
-"\"intervals\", \"nr_regions\", \"sample_control\", \"schemes\"}]}], \"bpf\": {\"source\"},\n"
-"\"policy\": {...}}; docs/schemes.md describes every key, docs/examples/ has one\n"
-"file per scheme command.  Values may be numbers or damo's strings (\"5 ms\", \"4\n"
-"KiB\", \"max\", \"50 %\" of the maximum nr_accesses).  Errors name the line and the\n"
-"key.  The session runs like the command that 'damon-bpf args' turned into the\n"
-"file: same output, same --add/--remove, 'damon-bpf status' and 'damon-bpf stop\n"
-"NAME'.\n"
+"FILE ('-': standard input) holds {\"kdamonds\": [{\"contexts\": [{\"ops\",\n"
+"\"targets\", \"intervals\", \"nr_regions\", \"sample_control\", \"schemes\"}]}],\n"
+"\"bpf\": {\"source\"}, \"policy\": {...}}; docs/schemes.md describes every key,\n"
+"docs/examples/ has one file per scheme command.  Values may be numbers or\n"
+"damo's strings (\"5 ms\", \"4 KiB\", \"max\", \"50 %\" of the maximum\n"
+"nr_accesses).  Errors name the line and the key.  The session runs like the\n"
+"command that 'damon-bpf args' turned into the file: same output, same\n"
+"--add/--remove, 'damon-bpf status' and 'damon-bpf stop NAME'.  A monitor\n"
+"spec runs as 'monitor' does, named monitor-PID whatever --name says.\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf run docs/examples/reclaim.json\n"
@@ -89,7 +90,8 @@ int cmd_run(int argc, char **argv)
 }
 
 static const char args_doc[] =
-"Print the spec (JSON) that a session's command line means, for 'damon-bpf run'.\n"
+"Print the spec (JSON) that a session's command line means, for\n"
+"'damon-bpf run'.\n"
 "\n"
 "USAGE: damon-bpf args monitor|reclaim|collapse|tier|run ARGS...\n"
 "\n"
@@ -99,7 +101,10 @@ static const char args_doc[] =
 "EXAMPLES:\n"
 "  damon-bpf args reclaim --pid 4242 --min-age 2min > reclaim.json\n"
 "  damon-bpf args tier --fast 0 --slow 1 --fast-used 95%\n"
-EXIT_DOC;
+"\n"
+"Exit status: 0 printed, 1 runtime error (a spec FILE that does not read), 64\n"
+"usage error in ARGS; 2 when the command is missing or not one of the above,\n"
+"or with --add/--remove (which change a running session and have no spec).\n";
 
 /* The commands 'args' knows: each builds the spec its command line means. */
 static const struct {

@@ -43,7 +43,8 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf tier --fast 0 --slow 1\n"
-"  damon-bpf tier --fast 0 --slow 1 --fast-used 95% --fast-free 5% --min-age 10s\n"
+"  damon-bpf tier --fast 0 --slow 1 --fast-used 95% --fast-free 5% \\\n"
+"          --min-age 10s\n"
 "  damon-bpf tier --fast 0 --slow 1 --source fault --write-hot\n"
 EXIT_DOC;
 

@@ -34,8 +34,9 @@ int rw_counters_alloc(uint64_t **reads, uint64_t **writes, int nr_cpus);
 #define MAX_INTERVAL_US 3600000000ULL
 
 /* The end of every command's --help (argp prints what follows \v after the options). */
-#define EXIT_DOC "\vExit status: 0 done (a signal or a closed output also ends a session with\n" \
-	"0, after removing what it created), 1 runtime error (said on stderr), 64 usage error.\n"
+#define EXIT_DOC "\vExit status: 0 done (a signal or a closed output also ends a session with " \
+	"0,\nafter removing what it created), 1 runtime error (said on stderr), 64 usage\n" \
+	"error.\n"
 #define EXIT_DOC_COUNT "\vExit status: COMMAND's; 1 runtime error of count itself (said on " \
 	"stderr),\n64 usage error.\n"
 
