@@ -4,7 +4,8 @@
 {cpumask 1}, {write}, answers per region how often CPU 0, CPU 1 and writes touched it, from
 DAMON's probe hits.  A steady workload writes W on CPU 0 and reads R on CPU 1; C is cold.
 The --json view, the record file (report) and a replay of the session's own spec ('args
-monitor' + 'run') all carry the same probes; --probe takes damo's filter words."""
+monitor' + 'run', named by --name) all carry the same probes; --probe takes damo's filter
+words."""
 import json
 import os
 import sys
@@ -72,8 +73,15 @@ with Workload("w:4M@0", "p:4M@1", "c:4M", duration=300, ticker=0) as w:
     path = "/tmp/monitor-probes.json"
     with open(path, "w") as f:
         json.dump(spec, f)
-    p = run([LOADER, "run", path, "--json", "--duration", dur], timeout=240)
-    judge("run (the spec)", [json.loads(line) for line in p.stdout.splitlines()
-                             if line.startswith("{")], sets)
+    # run --name names the monitoring session (its owner record), as it names the others
+    with Loader("run", path, "--json", "--name", "probes-run", "--duration", dur) as ld:
+        wait_for(lambda: not ld.running() or ld.objects(), 120, step=0.5)
+        recs = sorted(os.listdir("/run/damon-bpf")) if os.path.isdir("/run/damon-bpf") else []
+        check(ld.running() and "probes-run.session" in recs,
+              "run --name probes-run: the session's record is probes-run.session (%s)" % recs)
+        wait_for(lambda: not ld.running(), 240, step=1)
+        rc, objs = ld.finish()
+    check(rc == 0, "run: exit 0 at the end of --duration (%s)" % rc)
+    judge("run (the spec)", objs, sets)
     check(nr_kdamonds() == 0, "run: nothing left behind")
 done()

@@ -27,7 +27,7 @@ static const char run_doc[] =
 "nr_accesses).  Errors name the line and the key.  The session runs like the\n"
 "command that 'damon-bpf args' turned into the file: same output, same\n"
 "--add/--remove, 'damon-bpf status' and 'damon-bpf stop NAME'.  A monitor\n"
-"spec runs as 'monitor' does, named monitor-PID whatever --name says.\n"
+"spec runs as 'monitor' does, named NAME (default monitor-PID).\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf run docs/examples/reclaim.json\n"

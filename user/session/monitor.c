@@ -326,8 +326,13 @@ static int monitor_prepare(struct runner *r, const struct run_opts *o)
 	r->uses_damon = m->si.mode == MODE_DAMON;
 	if (r->uses_damon && damon_check())
 		return -1;
+	/* --pin's name, the spec's policy.name ('run --name'), or monitor-PID */
 	if (o->pin)
 		snprintf(r->name, sizeof(r->name), "%s", o->pin);
+	else if (sp->policy.name[0] && session_check_name(sp->policy.name))
+		return -1;
+	else if (sp->policy.name[0])
+		snprintf(r->name, sizeof(r->name), "%s", sp->policy.name);
 	else
 		snprintf(r->name, sizeof(r->name), "monitor-%d", getpid());
 	session_file_init(&r->sf, o->pin ? "pinned" : "monitor");
