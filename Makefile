@@ -27,7 +27,7 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
 USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	       -I$(BUILD)/bpf -Iuser -Ibpf -D_GNU_SOURCE
-USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
+USER_LDLIBS := -static -lpng16 -lbpf -lelf -lz -lzstd -lm -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
@@ -133,7 +133,7 @@ $(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) bpf/damon_bpf.h $(BPF_SKELS)
 
 $(ASAN_LOADER): $(ASAN_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ -lbpf -lelf -lz
+	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ -lpng16 -lbpf -lelf -lz -lm
 	$(Q)ln -sfn ../workloads $(ASAN_DIR)/workloads
 
 check-asan: asan

@@ -5,8 +5,9 @@
  *
  * Layer view/ (the bottom but lib/): what the user sees, from data models the caller filled:
  * snapshots (snapshot.c) as a table or JSON lines (table.c) and record files (record.c),
- * scheme stats (stats.h), status entries (status.h), fault counts (counts.h), bench results
- * (bench.h).  Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only;
+ * a record file as a heatmap (heatmap.h), scheme stats (stats.h), status entries
+ * (status.h), fault counts (counts.h), bench results (bench.h).
+ * Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only (and libpng);
  * called by session/ and cli/.
  */
 #ifndef DAMON_BPF_VIEW_H
