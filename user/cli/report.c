@@ -85,8 +85,8 @@ static void parse_breakdown(struct argp_state *state, struct heatmap_opts *o, ch
 			o->cpu = n;
 		} else if (!strcmp(tok, "reads") || !strcmp(tok, "writes")) {
 			if (o->rw != HEAT_RW_ALL)
-				argp_error(state, "--breakdown: reads or writes, not both (leave both "
-					   "out for all accesses)");
+				argp_error(state, "--breakdown: reads or writes, not both "
+					   "(leave both out for all accesses)");
 			o->rw = tok[0] == 'r' ? HEAT_RW_READS : HEAT_RW_WRITES;
 		} else {
 			argp_error(state, "--breakdown %s: use cpu=N, reads or writes (e.g. "
@@ -262,8 +262,9 @@ static int draw(struct report_args *a)
 		heatmap_describe_addr(&hm, ad, sizeof(ad));
 		heatmap_describe_value(&hm, v, sizeof(v));
 		info("damon-bpf: %s: %dx%d, %d snapshots\n  %s: time %s, %s\n"
-		     "  %s: address %s, %s\n  colour: %s", a->heatmap, a->png ? hm.nr_time : hm.nr_addr,
-		     a->png ? hm.nr_addr : hm.nr_time, hm.nr_snapshots, a->png ? "x" : "y", t,
+		     "  %s: address %s, %s\n  colour: %s", a->heatmap,
+		     a->png ? hm.nr_time : hm.nr_addr, a->png ? hm.nr_addr : hm.nr_time,
+		     hm.nr_snapshots, a->png ? "x" : "y", t,
 		     a->png ? "left to right" : "earliest first", a->png ? "y" : "x", ad,
 		     a->png ? "lowest at the bottom" : "lowest left", v);
 	}

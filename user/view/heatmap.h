@@ -40,8 +40,8 @@ struct heatmap {
 	int nr_time, nr_addr;
 	double time_start, time_end;
 	uint64_t addr_start, addr_end;
-	/* [t * nr_addr + a]: time bin t (earliest first), address bin a (lowest first); NaN: no data */
-	double *val;
+	/* [t * nr_addr + a]: time bin t (earliest first), address bin a (lowest first) */
+	double *val;		/* NaN: no data */
 	double max;		/* the highest value, 0 if none */
 	double scale;		/* the value drawn brightest: 100 (%), or max for events */
 	enum heat_unit unit;
