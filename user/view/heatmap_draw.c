@@ -149,7 +149,8 @@ static void text_to(FILE *f, const struct heatmap *hm, bool tty)
 	for (t = 0; t < hm->nr_time; t++) {
 		for (a = 0; a < hm->nr_addr; a++) {
 			double v = hm->val[t * hm->nr_addr + a];
-			int level = isnan(v) ? -1 : (int)(10 * v / hm->scale);
+			/* 1e-9: a bin wholly inside one region of 70 % is 7, not 6.999... */
+			int level = isnan(v) ? -1 : (int)(10 * v / hm->scale + 1e-9);
 
 			level = level > 9 ? 9 : level;
 			if (tty && level >= 0)
