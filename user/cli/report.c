@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * damon-bpf report: print the snapshots of a record file as 'monitor' did, or draw them as a
- * heatmap.
+ * damon-bpf report: print the snapshots of a record file as 'monitor' did, draw them as a
+ * heatmap, or write them as a damo record.
  */
 #include <argp.h>
 #include <ctype.h>
@@ -15,12 +15,14 @@
 
 static const char doc[] =
 "Print the snapshots that 'damon-bpf monitor --record FILE' wrote, as the live\n"
-"view did, or draw them as a heatmap (time, address, access rate).\n"
+"view did; draw them as a heatmap (time, address, access rate); or write them\n"
+"as a damo record.\n"
 "\n"
 "USAGE: damon-bpf report [--json | --top N] FILE\n"
 "       damon-bpf report FILE --heatmap OUT.png|OUT.txt|- [--breakdown WHAT]\n"
 "                        [--heatmap-size WxH] [--address-range START-END]\n"
 "                        [--time-range START-END] [--pid PID]\n"
+"       damon-bpf report FILE --format damo --output OUT\n"
 "\n"
 "A PNG heatmap has time on x (left to right) and addresses on y (lowest at\n"
 "the bottom), a pixel a bin: black is no access, pale yellow the most, slate\n"
@@ -36,15 +38,21 @@ static const char doc[] =
 "  damon-bpf report run.dbr --heatmap run.png\n"
 "  damon-bpf report run.dbr --heatmap - --breakdown cpu=1,writes\n"
 "  damon-bpf report run.dbr --heatmap run.png --time-range 2s-10s\n"
+"  damon-bpf report run.dbr --format damo --output run.damo\n"
+"  damo report access --input run.damo\n"
 EXIT_DOC;
 
 enum {
 	OPT_HEATMAP = 0x100, OPT_BREAKDOWN, OPT_SIZE, OPT_ADDR, OPT_TIME, OPT_PID,
+	OPT_FORMAT, OPT_OUTPUT,
 };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object per snapshot (the keys of monitor --json)" },
 	{ "top", 't', "N", 0, "Regions shown in the table (default 10, 0: all)" },
+	{ "format", OPT_FORMAT, "FMT", 0, "table (the default), json (as --json), or damo: a "
+	  "damo 3.3 record file (zlib-compressed JSON) at --output; DAMON-mode records only" },
+	{ "output", OPT_OUTPUT, "OUT", 0, "The file --format damo writes" },
 	{ NULL, 0, NULL, 0, "Heatmap:" },
 	{ "heatmap", OPT_HEATMAP, "OUT", 0, "Draw the record: OUT.png (an image), OUT.txt or - "
 	  "(text, to stdout)" },
@@ -60,10 +68,14 @@ static const struct argp_option options[] = {
 	{},
 };
 
+enum report_format { FMT_TABLE, FMT_JSON, FMT_DAMO };
+
 struct report_args {
 	struct view_opts view;
 	const char *file;
-	bool top_set;
+	enum report_format format;
+	bool format_set, top_set;
+	const char *output;
 	const char *heatmap;
 	bool png;
 	int width, height;		/* 0: the default of the output */
@@ -198,12 +210,22 @@ static void check_args(struct argp_state *state, struct report_args *a)
 {
 	if (!a->file)
 		argp_error(state, "no record FILE given");
-	if (a->heatmap && (a->view.json || a->top_set))
-		argp_error(state, "--heatmap draws the record, --json and --top print it: one at "
-			   "a time");
+	if (a->heatmap && (a->format_set || a->view.json || a->top_set || a->output))
+		argp_error(state, "--heatmap draws the record, --json, --top, --format and "
+			   "--output print or write it: one at a time");
 	if (!a->heatmap && a->heatmap_shaped)
 		argp_error(state, "--breakdown, --heatmap-size, --address-range, --time-range "
 			   "and --pid shape a heatmap: add --heatmap OUT");
+	if (a->format == FMT_DAMO && !a->output)
+		argp_error(state, "--format damo writes a file: add --output OUT");
+	if (a->output && a->format != FMT_DAMO)
+		argp_error(state, "--output is where --format damo writes (the table and JSON go "
+			   "to stdout)");
+	if (a->format == FMT_DAMO && (a->view.json || a->top_set))
+		argp_error(state, "--format damo writes every region of every snapshot: no --json "
+			   "or --top");
+	if (a->format == FMT_JSON)
+		a->view.json = true;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -220,6 +242,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--top %s: expected a count", arg);
 		a->view.top = n;
 		a->top_set = true;
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "table"))
+			a->format = FMT_TABLE;
+		else if (!strcmp(arg, "json"))
+			a->format = FMT_JSON;
+		else if (!strcmp(arg, "damo"))
+			a->format = FMT_DAMO;
+		else
+			argp_error(state, "--format %s: use table, json or damo", arg);
+		a->format_set = true;
+		break;
+	case OPT_OUTPUT:
+		a->output = arg;
 		break;
 	case OPT_HEATMAP:
 		parse_heatmap_out(state, a, arg);
@@ -282,5 +318,7 @@ int cmd_report(int argc, char **argv)
 	install_signal_handlers();
 	if (a.heatmap)
 		return draw(&a);
+	if (a.format == FMT_DAMO)
+		return record_to_damo(a.file, a.output) ? 1 : 0;
 	return record_replay(a.file, &a.view) ? 1 : 0;
 }
