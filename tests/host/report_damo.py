@@ -28,6 +28,13 @@ def report(*args):
     return run([LOADER, "report"] + [str(a) for a in args], check_rc=False)
 
 
+def content(f):
+    if not os.path.exists(f):
+        return None
+    with open(f) as fh:
+        return fh.read()
+
+
 def left_over():
     return sorted(f for f in os.listdir(tmp) if ".tmp." in f)
 
@@ -91,11 +98,14 @@ two = dict(time=1.0, max_nr_accesses=20, regions=[
     dict(start=0x7f0000000000, end=0x7f0000200000, nr_accesses=5, pid=-1),
     dict(start=0x400000, end=0x500000, nr_accesses=7, pid=-1)])
 write_record(multi, [two])
+nan = path("nan.dbr")
+write_record(nan, snaps[:2] + [dict(snaps[2], time=float("nan"))])
 for what, src, said in (("a fallback record", fb, "fallback-mode record"),
+                        ("a snapshot time NaN", nan, "no valid time"),
                         ("a record cut short", cut, "cut short"),
                         ("regions of two processes", multi, "several processes")):
     p = report(src, "--format", "damo", "--output", keep)
-    check(p.returncode == 1 and said in p.stderr and open(keep).read() == "keep" and
+    check(p.returncode == 1 and said in p.stderr and content(keep) == "keep" and
           not left_over(), "%s: exit 1, says '%s', OUT untouched, no temporary file (%d: %s)" %
           (what, said, p.returncode, p.stderr.strip()[:160]))
 p = report(rec, "--format", "damo", "--output", "/nonexistent-dir/x.damo")

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """report --heatmap on record files whose layout is known: a hand-made DAMON-mode record
-(a hot, a cold and a half-hot band, one CPU reading the hot band and the other writing the
-warm one, and a far cold range) and a fallback record of the workload made here on the host.
+(a hot, a cold and a warm band, one CPU reading the hot band and the other writing the warm
+one, and a far range barely accessed) and a fallback record of the workload made here on the host.
 The PNG is decoded with python3-png and the text parsed: each band has the brightness its
 rate gives it at the rows (columns) the documented axes put it; the breakdowns show one
 CPU's or the writes' band only; the errors leave no file behind."""
 import os
+import resource
+import signal
 import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
@@ -29,7 +31,7 @@ def made_record(name, events=True):
         regs = [dict(start=HOT[0], end=HOT[1], nr_accesses=20, age=i,
                      reads=[1000, 0] if events else [0, 0], writes=[0, 0]),
                 dict(start=COLD[0], end=COLD[1], nr_accesses=0, age=i),
-                dict(start=WARM[0], end=WARM[1], nr_accesses=10, age=i,
+                dict(start=WARM[0], end=WARM[1], nr_accesses=13, age=i,
                      reads=[0, 0], writes=[0, 500] if events else [0, 0]),
                 dict(start=FAR[0], end=FAR[1], nr_accesses=1, age=i)]
         snaps.append(dict(time=1.0 + i, max_nr_accesses=20, regions=regs))
@@ -37,8 +39,19 @@ def made_record(name, events=True):
     return path(name)
 
 
-def report(*args):
-    return run([LOADER, "report"] + [str(a) for a in args], check_rc=False)
+def report(*args, fsize=None):
+    def limit():	# writes beyond fsize bytes fail with EFBIG (no SIGXFSZ)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    return run([LOADER, "report"] + [str(a) for a in args], check_rc=False,
+               preexec_fn=limit if fsize else None)
+
+
+def content(f):
+    if not os.path.exists(f):
+        return None
+    with open(f) as fh:
+        return fh.read()
 
 
 def band_luma(px, rows):
@@ -75,11 +88,12 @@ check(heatmap_axes(text["damon-bpf x-axis"] + text["damon-bpf y-axis"]) ==
       "axes: the session's 6 s, the three bands' range (%s | %s)" %
       (text["damon-bpf x-axis"], text["damon-bpf y-axis"]))
 log("  brightness: %s" % lum)
-check(lum["hot"] > 240 and lum["cold"] < 5 and 80 < lum["warm"] < 160,
-      "100 %% band bright, 0 %% band black, 50 %% band between (%s)" % lum)
-check(px[0][0] == (188, 55, 84) and px[-1][0] == (252, 255, 164),
-      "the top row has the 50 %% colour (the warm band: the highest addresses), the bottom row "
-      "the 100 %% one (the hot band: the lowest): %s, %s" % (px[0][0], px[-1][0]))
+check(lum["hot"] > 240 and lum["cold"] < 5 and 80 < lum["warm"] < 200,
+      "100 %% band bright, 0 %% band black, 65 %% band between (%s)" % lum)
+check(px[0][0] == heat_colour(0.65) and px[-1][0] == heat_colour(1),
+      "the top row has the 65 %% colour %s (the warm band: the highest addresses), the bottom "
+      "row the 100 %% one %s (the hot band: the lowest): %s, %s" %
+      (heat_colour(0.65), heat_colour(1), px[0][0], px[-1][0]))
 rows = png_rows_of(h, HOT[0], WARM[1], *COLD)
 check(all(px[y][x] == (0, 0, 4) for y in rows for x in range(w)), "every cold pixel is black")
 
@@ -111,8 +125,8 @@ check(p.returncode == 0 and len(grid) == 40 and all(len(l) == 80 for l in grid),
       "text: 40 lines of 80 bins (%d lines)" % len(grid))
 cols = {n: text_cols_of(80, axes[1][0], axes[1][1], *b) for n, b in bands.items()}
 digits = {n: {l[x] for l in grid for x in c} for n, c in cols.items()}
-check(digits == {"hot": {"9"}, "cold": {"0"}, "warm": {"5"}},
-      "text: the hot band 9, the cold 0, the warm 5, on every line (%s)" % digits)
+check(digits == {"hot": {"9"}, "cold": {"0"}, "warm": {"6"}},
+      "text: the hot band 9, the cold 0, the warm (65 %%) 6, on every line (%s)" % digits)
 p2 = report(rec, "--heatmap", path("t.txt"), "--address-range", "%#x-%#x" % (HOT[0], WARM[1]))
 with open(path("t.txt")) as f:
     check(p2.returncode == 0 and f.read() == p.stdout, "--heatmap FILE.txt holds the same text")
@@ -134,13 +148,37 @@ p = report(rec, "--heatmap", out, "--breakdown", "cpu=5")
 check(p.returncode == 1 and "2 CPUs" in p.stderr and not os.path.exists(out),
       "--breakdown cpu=5 of a 2-CPU record: exit 1, said (%s)" % p.stderr.strip())
 
+# Records with nothing to draw, or corrupt: exit 1, said, no file.
+r1 = [dict(start=HOT[0], end=HOT[1], nr_accesses=3)]
+for what, snaps_, args, said in (
+        ("no snapshot", [], [], "holds no snapshot"),
+        ("a snapshot time NaN", [dict(time=1.0, max_nr_accesses=20, regions=r1),
+                                 dict(time=float("nan"), max_nr_accesses=20, regions=r1)], [],
+         "no valid time"),
+        ("every snapshot at 0 s", [dict(time=0.0, max_nr_accesses=20, regions=r1)], [],
+         "span no time"),
+        ("no region in --address-range", [dict(time=1.0, max_nr_accesses=20, regions=r1)],
+         ["--address-range", "0x1000-0x2000"], "no region lies in")):
+    write_record(path("odd.dbr"), snaps_)
+    out = path("odd.png")
+    p = report(path("odd.dbr"), "--heatmap", out, *args)
+    check(p.returncode == 1 and said in p.stderr and not os.path.exists(out),
+          "%s: exit 1, says '%s', no file (%s)" % (what, said, p.stderr.strip()[-150:]))
+
 # A failed heatmap leaves an existing file as it was, and no temporary file.
 keep = path("keep.png")
 with open(keep, "w") as f:
     f.write("keep")
 p = report(rec, "--heatmap", keep, "--pid", "7")
-check(p.returncode == 1 and "--pid 7" in p.stderr and open(keep).read() == "keep",
+check(p.returncode == 1 and "--pid 7" in p.stderr and content(keep) == "keep",
       "an error leaves the existing OUT untouched (%s)" % p.stderr.strip())
+for out in (keep, path("keep.txt")):
+    with open(out, "w") as f:
+        f.write("keep")
+    p = report(rec, "--heatmap", out, fsize=200)
+    check(p.returncode == 1 and "File too large" in p.stderr and content(out) == "keep",
+          "a write that fails half-way (200-byte file size limit): exit 1, said, the existing "
+          "%s untouched (%s)" % (os.path.basename(out), p.stderr.strip()[-120:]))
 p = report(rec, "--heatmap", "/nonexistent-dir/x.png")
 check(p.returncode == 1 and "/nonexistent-dir/x.png" in p.stderr,
       "unwritable OUT: exit 1, named (%s)" % p.stderr.strip())

@@ -297,10 +297,10 @@ static int draw(struct report_args *a)
 		heatmap_describe_time(&hm, t, sizeof(t));
 		heatmap_describe_addr(&hm, ad, sizeof(ad));
 		heatmap_describe_value(&hm, v, sizeof(v));
-		info("damon-bpf: %s: %dx%d, %d snapshots\n  %s: time %s, %s\n"
+		info("damon-bpf: %s: %dx%d, %d snapshot%s\n  %s: time %s, %s\n"
 		     "  %s: address %s, %s\n  colour: %s", a->heatmap,
 		     a->png ? hm.nr_time : hm.nr_addr, a->png ? hm.nr_addr : hm.nr_time,
-		     hm.nr_snapshots, a->png ? "x" : "y", t,
+		     hm.nr_snapshots, hm.nr_snapshots == 1 ? "" : "s", a->png ? "x" : "y", t,
 		     a->png ? "left to right" : "earliest first", a->png ? "y" : "x", ad,
 		     a->png ? "lowest at the bottom" : "lowest left", v);
 	}

@@ -12,6 +12,7 @@
  * that ends at its time, as damo's own snapshots do.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +88,13 @@ static void region_kv(struct json_writer *w, const struct view_region *r)
 static int snapshot_kv(struct json_writer *w, const struct session_info *si,
 		       const struct snapshot *s)
 {
-	uint64_t end_ns = (uint64_t)(s->time * 1e9 + 0.5), aggr_ns = si->aggr_us * 1000;
+	uint64_t end_ns, aggr_ns = si->aggr_us * 1000;
 	int i;
 
+	if (!isfinite(s->time) || s->time < 0 || s->time > 1e9)
+		return err("%s: a snapshot has no valid time (%g): the record is corrupt", si->file,
+			   s->time);
+	end_ns = (uint64_t)(s->time * 1e9 + 0.5);
 	for (i = 1; i < s->nr_regions; i++)
 		if (s->regions[i].start < s->regions[i - 1].end)
 			return err("%s: the regions of the snapshot at %.3f s overlap: they are of "

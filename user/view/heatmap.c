@@ -26,6 +26,7 @@
 /* Address ranges less than this many times the larger one's size apart form one cluster. */
 #define CLUSTER_GAP 16
 #define MAX_PIDS_SAID 8
+#define MAX_RANGES_SAID 8
 
 typedef int (*snapshot_fn)(void *ctx, const struct session_info *si, const struct snapshot *s,
 			   double t0);
@@ -71,6 +72,9 @@ static int survey_add(void *ctx, const struct session_info *si, const struct sna
 	struct survey *sv = ctx;
 	int i, j, c;
 
+	if (!isfinite(s->time) || s->time < 0 || s->time > 1e9)
+		return err("%s: snapshot %d has no valid time (%g): the record is corrupt", si->file,
+			   sv->nr_snapshots + 1, s->time);
 	sv->nr_snapshots++;
 	if (s->time > sv->last)
 		sv->last = s->time;
@@ -256,7 +260,7 @@ static int cluster(struct heat_range *r, int n)
 		uint64_t a = r[k].end - r[k].start, b = r[i].end - r[i].start;
 		uint64_t size = a > b ? a : b;
 
-		if (r[i].start - r[k].end <= CLUSTER_GAP * size) {
+		if ((r[i].start - r[k].end) / CLUSTER_GAP <= size) {
 			r[k].end = r[i].end;
 			r[k].heat += r[i].heat;
 		} else {
@@ -296,11 +300,15 @@ static int default_addr_range(const char *path, struct heat_ctx *c, struct sessi
 		info("damon-bpf: %s: the regions lie in %d address ranges; the heatmap shows the "
 		     "hottest per byte (--address-range START-END picks another):", path, n);
 		for (i = 0; i < n; i++) {
+			if (i >= MAX_RANGES_SAID && i != best)
+				continue;
 			snprintf(a, sizeof(a), "%#llx", (unsigned long long)rs.r[i].start);
 			snprintf(b, sizeof(b), "%#llx", (unsigned long long)rs.r[i].end);
 			format_bytes(rs.r[i].end - rs.r[i].start, sz, sizeof(sz));
 			info("  %c %s-%s  %s", i == best ? '*' : ' ', a, b, sz);
 		}
+		if (n > MAX_RANGES_SAID)
+			info("    ... and %d more", n - MAX_RANGES_SAID - (best >= MAX_RANGES_SAID));
 	}
 	free(rs.r);
 	return 0;
@@ -314,6 +322,7 @@ struct grid {
 	double *tcov;		/* seconds covered by snapshots, per time bin */
 	double *ot;		/* scratch: overlap of this snapshot with each time bin */
 	double tw, aw;		/* bin width: seconds, bytes */
+	long nr_drawn;		/* regions that fell into the grid */
 };
 
 /* The bins [*b0, *b1] that [lo, hi) (relative to the axis start) touches, bins of width w. */
@@ -343,6 +352,7 @@ static void grid_region(struct grid *g, const struct view_region *r, double v, i
 
 	if (r->end <= hm->addr_start || r->start >= hm->addr_end)
 		return;
+	g->nr_drawn++;
 	bins(lo, hi, g->aw, hm->nr_addr, &ab0, &ab1);
 	for (a = ab0; a <= ab1; a++) {
 		double oa = overlap(lo, hi, a * g->aw, (a + 1) * g->aw);
@@ -421,6 +431,14 @@ static int fill_grid(const char *path, struct heat_ctx *c, struct session_info *
 		err("out of memory");
 	else if (!for_each_snapshot(path, si, grid_add, &g))
 		ret = 0;
+	if (!ret && !g.nr_drawn) {
+		char a[128];
+
+		heatmap_describe_addr(hm, a, sizeof(a));
+		ret = err("%s: no region lies in addresses %s, %.3f to %.3f s: nothing to draw "
+			  "(without --address-range and --time-range it picks a range that has some)",
+			  path, a, hm->time_start, hm->time_end);
+	}
 	if (!ret)
 		grid_finish(&g);
 	free(g.sum);
@@ -454,6 +472,8 @@ static int check_survey(const char *path, const struct survey *sv, const struct 
 
 	if (!sv->nr_snapshots)
 		return err("%s holds no snapshot: nothing to draw", path);
+	if (sv->last <= 0)
+		return err("%s: its snapshots span no time (all at 0 s): nothing to draw", path);
 	format_pids(sv, pids, sizeof(pids));
 	if (o->pid >= 0 && !survey_has_pid(sv, o->pid))
 		return err("--pid %d: %s holds no region of it (%s%s)", o->pid, path,
