@@ -202,7 +202,10 @@ demo:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/vm/run --timeout 600 --cmd "sh $(TOP)/tests/demo.sh"
+	$(Q)tests/vm/run --timeout 600 --out $(BUILD)/demo --cmd "sh $(TOP)/tests/demo.sh"
+	$(Q)$(LOADER) report $(BUILD)/demo/demo.dbr --heatmap - --heatmap-size 72x20
+	$(Q)$(LOADER) report $(BUILD)/demo/demo.dbr --heatmap $(BUILD)/demo/heatmap.png
+	@echo "The recorded session's heatmap: build/demo/heatmap.png"
 
 clean:
 	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \
