@@ -8,6 +8,7 @@ unwritable output are refused, and leave nothing half-written."""
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
@@ -121,4 +122,5 @@ for args, said in ((["--format", "xml"], "use table, json or damo"),
 p = report(rec, "--format", "json")
 check(p.returncode == 0 and [json.loads(l) for l in p.stdout.splitlines()] == ours,
       "--format json is --json")
+shutil.rmtree(tmp)
 done()

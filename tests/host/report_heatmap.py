@@ -6,8 +6,10 @@ one, and a far range barely accessed) and a fallback record of the workload made
 The PNG is decoded with python3-png and the text parsed: each band has the brightness its
 rate gives it at the rows (columns) the documented axes put it; the breakdowns show one
 CPU's or the writes' band only; the errors leave no file behind."""
+import json
 import os
 import resource
+import shutil
 import signal
 import sys
 import tempfile
@@ -267,4 +269,5 @@ for what in (None, "writes", "cpu=1"):
     check(seen > 1000 and not wrong, "fallback record, %s: all %d pixels inside a band and a "
           "snapshot have the colour of its events (%d do not: %s)" %
           (how, seen, len(wrong), wrong[:3]))
+shutil.rmtree(tmp)
 done()
