@@ -27,7 +27,7 @@ BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 
 USER_CFLAGS := -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	       -I$(BUILD)/bpf -Iuser -Ibpf -D_GNU_SOURCE
-USER_LDLIBS := -static -lbpf -lelf -lz -lzstd -lpthread
+USER_LDLIBS := -static -lpng16 -lbpf -lelf -lz -lzstd -lm -lpthread
 
 .PHONY: all help deps kernel kernel-debug kernel-patches vmlinux bpf user workloads bench \
 	check check-host check-guest check-debug checkpatch demo clean distclean \
@@ -140,7 +140,7 @@ $(ASAN_DIR)/user/%.o: user/%.c $(USER_HDRS) bpf/damon_bpf.h $(BPF_SKELS)
 
 $(ASAN_LOADER): $(ASAN_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ -lbpf -lelf -lz
+	$(Q)$(CC) $(ASAN_FLAGS) -o $@ $^ -lpng16 -lbpf -lelf -lz -lm
 	$(Q)ln -sfn ../workloads $(ASAN_DIR)/workloads
 
 check-asan: asan
@@ -209,7 +209,10 @@ demo:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory kernel
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/vm/run --timeout 600 --cmd "sh $(TOP)/tests/demo.sh"
+	$(Q)tests/vm/run --timeout 600 --out $(BUILD)/demo --cmd "sh $(TOP)/tests/demo.sh"
+	$(Q)$(LOADER) report $(BUILD)/demo/demo.dbr --heatmap - --heatmap-size 72x20
+	$(Q)$(LOADER) report $(BUILD)/demo/demo.dbr --heatmap $(BUILD)/demo/heatmap.png
+	@echo "The recorded session's heatmap: build/demo/heatmap.png"
 
 clean:
 	$(Q)rm -rf $(BUILD)/bpf $(BUILD)/user $(BUILD)/workloads $(LOADER) $(BUILD)/vm $(ASAN_DIR) \

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config
       pahole linux-source-6.12 qemu-system-x86 busybox-static flex bison bc libssl-dev cpio
-      ccache python3 python3-ply python3-git kmod libclang-rt-14-dev
+      ccache python3 python3-ply python3-git kmod libclang-rt-14-dev libpng-dev python3-png file
       # make man and its test: help2man, groff, man
       help2man groff-base man-db
       # the systemd unit's test: systemd-analyze verify, strace (the unit's syscall filter)

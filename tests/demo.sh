@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo: runs in the test guest (tests/vm/run --cmd).  A workload writes region W on CPU 0
 # and reads region R on CPU 1 (faulting on every pass), and leaves region C cold; damon-bpf
-# monitors it three ways: everything, CPU 0 only, writes only.
+# monitors it three ways: everything, CPU 0 only, writes only; then records 10 s of it into
+# the results share ($DB_OUT/demo.dbr: build/demo/ on the host, where make demo draws it).
 B=$DB_BUILD
-$B/workloads/workload --ticker 2 --region f:2M@0 --region c:4M --region q:2M@1 --duration 60 \
+rm -f "$DB_OUT/demo.dbr"
+$B/workloads/workload --ticker 2 --region f:2M@0 --region c:4M --region q:2M@1 --duration 90 \
 	> /tmp/demo.json &
 wl=$!
 sleep 1
@@ -27,5 +29,9 @@ show --cpus 0
 show --write-only
 echo
 echo "W shows only under CPU0 and as writes; R only under CPU1 and as reads; C never."
+echo
+echo "\$ damon-bpf monitor --pid $pid --record demo.dbr --duration 10s --interval 500ms"
+$B/damon-bpf monitor --pid "$pid" --record "$DB_OUT/demo.dbr" --duration 10s --interval 500ms \
+	> /dev/null 2>&1 || echo "demo: the recording failed"
 kill $wl
 wait $wl 2>/dev/null

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Helpers shared by damon-bpf's host and guest tests: workloads, DAMON sysfs, checks."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -852,3 +853,121 @@ def head1_clean(name, cmd):
           "%s | head -1: one JSON line, the loader ended with 0 (exit %s)" % (name, rc))
     check(wait_for(lambda: not leftovers(), 5) and not leftovers(),
           "%s | head -1: nothing left (%s)" % (name, leftovers()))
+
+
+# --- record files, heatmaps, damo (tests/*/report_*.py) -------------------------------------
+
+DAMO = os.path.join(os.path.dirname(TOP), "shared", "damo", "damo")   # damo 3.3, as published
+
+
+def nr_stats():
+    """STAT_MAX of bpf/damon_bpf.h: the number of reporter counters a record file holds."""
+    names = []
+    with open(os.path.join(TOP, "bpf", "damon_bpf.h")) as f:
+        inside = False
+        for line in f:
+            w = line.split()
+            if w and w[0].startswith("STAT_SEEN"):
+                inside = True
+            if inside and w and w[0].startswith("STAT_"):
+                if w[0].rstrip(",") == "STAT_MAX":
+                    return len(names)
+                names.append(w[0])
+    raise RuntimeError("no STAT_MAX in bpf/damon_bpf.h")
+
+
+def write_record(path, snaps, mode="damon", nr_cpus=2, sample_us=5000, aggr_us=100000,
+                 desc="pid 42, hand-made"):
+    """A record file as 'monitor --record' writes it (user/view/record.c): snaps are dicts
+    like report --json's: time, max_nr_accesses, regions (start, end, nr_accesses, age, pid,
+    reads and writes: a list per CPU)."""
+    import gzip
+    import struct
+    ns = nr_stats()
+    with gzip.open(path, "wb") as f:
+        f.write(b"DAMONBPF" + struct.pack("<IIII", 1, 0 if mode == "damon" else 1, nr_cpus, ns))
+        f.write(struct.pack("<QQ", sample_us, aggr_us) + desc.encode().ljust(256, b"\0"))
+        for s in snaps:
+            f.write(struct.pack("<IdII", 0x50414e53, s["time"], s.get("max_nr_accesses", 0),
+                                len(s["regions"])) + b"\0" * 8 * ns)
+            for r in s["regions"]:
+                f.write(struct.pack("<QQIIi", r["start"], r["end"], r["nr_accesses"],
+                                    r.get("age", 0), r.get("pid", 42)))
+                for k in ("reads", "writes"):
+                    f.write(struct.pack("<%dQ" % nr_cpus, *r.get(k, [0] * nr_cpus)))
+
+
+def read_png(path):
+    """(width, height, rows of (r, g, b) tuples, {tEXt key: text}) of a PNG, decoded by
+    python3-png (pypng), not by anything of ours."""
+    import png
+    w, h, rows, _ = png.Reader(filename=path).asRGB8()
+    px = [[tuple(row[3 * x:3 * x + 3]) for x in range(w)] for row in rows]
+    text = {}
+    for kind, data in png.Reader(filename=path).chunks():
+        if kind == b"tEXt":
+            k, v = data.split(b"\0", 1)
+            text[k.decode("latin-1")] = v.decode("latin-1")
+    return w, h, px, text
+
+
+HEAT_STOPS = ((0, 0, 4), (87, 16, 110), (188, 55, 84), (249, 142, 9), (252, 255, 164))
+HEAT_NO_DATA = (70, 90, 130)
+
+
+def heat_colour(x):
+    """The PNG heatmap's colour of x (0 to 1 of its scale), as docs/usage.md gives the scale:
+    linear between five stops."""
+    x = min(max(x, 0.0), 1.0)
+    n = len(HEAT_STOPS) - 1
+    i = min(int(x * n), n - 1)
+    f = x * n - i
+    return tuple(int(math.floor(a + f * (b - a) + 0.5))
+                 for a, b in zip(HEAT_STOPS[i], HEAT_STOPS[i + 1]))
+
+
+def luma(rgb):
+    """Brightness 0-255 of an (r, g, b) pixel (Rec. 709 weights)."""
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+
+
+def heatmap_axes(text):
+    """((t0, t1), (a0, a1)) from a heatmap's axis lines: the PNG's 'damon-bpf x-axis' and
+    'damon-bpf y-axis' texts, or the text heatmap's '# x-axis' / '# y-axis' lines."""
+    import re
+    t = re.search(r"time \[([0-9.]+) s, ([0-9.]+) s\)", text)
+    a = re.search(r"address \[(0x[0-9a-f]+), (0x[0-9a-f]+)\)", text)
+    return (float(t.group(1)), float(t.group(2))), (int(a.group(1), 16), int(a.group(2), 16))
+
+
+def png_rows_of(h, a0, a1, start, end):
+    """The PNG rows that lie wholly inside [start, end): row y holds address bin h - 1 - y of
+    [a0, a1) (the lowest address at the bottom)."""
+    w = (a1 - a0) / h
+    return [y for y in range(h) if a0 + (h - 1 - y) * w >= start and a0 + (h - y) * w <= end]
+
+
+def text_cols_of(width, a0, a1, start, end):
+    """The text heatmap's columns that lie wholly inside [start, end) (lowest address left)."""
+    w = (a1 - a0) / width
+    return [x for x in range(width) if a0 + x * w >= start and a0 + (x + 1) * w <= end]
+
+
+def damo_file_snapshots(path):
+    """damo report access --input path, one region a line: [[(start, end, access rate %, age
+    us), ...] a snapshot], or None (said) if damo failed."""
+    p = run([DAMO, "report", "access", "--input", path, "--raw_number", "--style", "detailed",
+             "--format_region", "<start address> <end address> <access rate> <age>"],
+            check_rc=False, timeout=300)
+    if p.returncode != 0:
+        log("  damo report access: exit %d: %s%s" % (p.returncode, p.stdout[-500:],
+                                                     p.stderr[-500:]))
+        return None
+    snaps = []
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if line.startswith("snapshot time:"):
+            snaps.append([])
+        elif snaps and len(f) == 4 and all(x.replace(".", "").isdigit() for x in f):
+            snaps[-1].append((int(f[0]), int(f[1]), float(f[2]), int(f[3])))
+    return snaps

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -418,4 +419,55 @@ char *read_whole(const char *path, size_t max)
 	if (buf)
 		buf[len] = '\0';
 	return buf;
+}
+
+int out_open(struct out_file *o, const char *path)
+{
+	mode_t mask;
+	int fd;
+
+	o->f = NULL;
+	o->path = path;
+	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(o->tmp))
+		return err("%s: path too long", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0)
+		return err("%s: cannot create it: %s", path, strerror(errno));
+	/* mkstemp() makes the file 0600; an output file gets what open(2) would give it. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || !(o->f = fdopen(fd, "w"))) {
+		err("%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int out_commit(struct out_file *o)
+{
+	int bad, e;
+
+	errno = 0;
+	bad = fflush(o->f) || ferror(o->f);
+	e = errno ? errno : EIO;
+	if (fclose(o->f) && !bad)
+		bad = 1, e = errno;
+	o->f = NULL;
+	if (!bad && rename(o->tmp, o->path))
+		bad = 1, e = errno;
+	if (bad) {
+		unlink(o->tmp);
+		return err("%s: writing it failed: %s", o->path, strerror(e));
+	}
+	return 0;
+}
+
+void out_abort(struct out_file *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	unlink(o->tmp);
 }

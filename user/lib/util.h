@@ -89,4 +89,19 @@ int read_file(const char *path, char *buf, size_t len);
 /* The whole file, NUL-terminated, malloc'd; NULL (errno set) if unreadable or over max bytes. */
 char *read_whole(const char *path, size_t max);
 
+/*
+ * An output file that appears whole or not at all: out_open() creates a temporary file beside
+ * path (same directory, so that rename() is atomic), out_commit() closes it and renames it to
+ * path, out_abort() closes and removes it.  Errors name path and are said.
+ */
+struct out_file {
+	FILE *f;
+	const char *path;
+	char tmp[4096];
+};
+int out_open(struct out_file *o, const char *path);
+/* 0, or -1 (said; the temporary file is removed and path left as it was). */
+int out_commit(struct out_file *o);
+void out_abort(struct out_file *o);
+
 #endif

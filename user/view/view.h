@@ -5,9 +5,10 @@
  *
  * Layer view/ (the bottom but lib/): what the user sees, from data models the caller filled:
  * snapshots (snapshot.c) as a table or JSON lines (table.c) and record files (record.c),
- * scheme stats (stats.h), status entries (status.h), fault counts (counts.h), bench results
- * (bench.h).  Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only;
- * called by session/ and cli/.
+ * a record file as a heatmap (heatmap.h) or as damo's record (damo.c), scheme stats
+ * (stats.h), status entries (status.h), fault counts (counts.h), bench results (bench.h).
+ * Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only (and libpng,
+ * zlib); called by session/ and cli/.
  */
 #ifndef DAMON_BPF_VIEW_H
 #define DAMON_BPF_VIEW_H
@@ -75,5 +76,10 @@ gzFile record_open(const char *path, struct session_info *si);
 int record_read(gzFile g, const struct session_info *si, struct snapshot *s);
 /* Prints every snapshot of the record file path as the live view did; 0, or -1 (said). */
 int record_replay(const char *path, const struct view_opts *o);
+/*
+ * Writes the record file path as a damo 3.3 record file out (zlib-compressed JSON, damo's
+ * json_compressed), through a temporary file; DAMON-mode records only.  0, or -1 (said).
+ */
+int record_to_damo(const char *path, const char *out);
 
 #endif
