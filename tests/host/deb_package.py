@@ -5,7 +5,7 @@ this machine's architecture, no Depends because the loader is static (ldd says s
 Built-Using with the installed versions of the static libraries' sources; dpkg-deb -c lists
 exactly what 'make install PREFIX=/usr' installs (man pages gzipped) plus copyright,
 changelog and lintian overrides; extracted into a scratch root, its loader runs from there;
-lintian reports nothing beyond the two overrides (static linking), which are used."""
+lintian reports nothing beyond the three overrides (static linking), which are used."""
 import gzip
 import os
 import re
@@ -44,7 +44,7 @@ static = "not a dynamic executable" in ldd
 check(static and "Depends" not in fields and "Pre-Depends" not in fields,
       "the loader is static (ldd: %s) and the package depends on nothing" % ldd.strip())
 want_bu = []
-for pkg in ("libbpf-dev", "libelf-dev", "zlib1g-dev", "libzstd-dev", "libc6-dev"):
+for pkg in ("libbpf-dev", "libelf-dev", "zlib1g-dev", "libzstd-dev", "libpng-dev", "libc6-dev"):
     want_bu.append(run(["dpkg-query", "-W", "-f=${source:Package} (= ${source:Version})",
                         pkg]).stdout)
 check(fields.get("Built-Using") == ", ".join(want_bu),
@@ -113,8 +113,9 @@ errors = [l for l in lint.stderr.split("\n") if l.strip() and "root privileges" 
 check(lint.returncode in (0, 2) and not tags and not errors,
       "lintian --pedantic --display-experimental: no tag%s" %
       "".join("\n         " + t for t in tags + errors))
-check(len(used) == 2 and all("statically-linked-binary" in u or "embedded-library zlib" in u
-                             for u in used), "lintian: the two overrides are used (%s)" %
+check(len(used) == 3 and all("statically-linked-binary" in u or "embedded-library zlib" in u or
+                             "embedded-library libpng" in u
+                             for u in used), "lintian: the three overrides are used (%s)" %
       "; ".join(u[3:] for u in used))
 shutil.rmtree(stage)
 done()

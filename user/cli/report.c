@@ -20,8 +20,8 @@ static const char doc[] =
 "\n"
 "USAGE: damon-bpf report [--json | --top N] FILE\n"
 "       damon-bpf report FILE --heatmap OUT.png|OUT.txt|- [--breakdown WHAT]\n"
-"                        [--heatmap-size WxH] [--address-range START-END]\n"
-"                        [--time-range START-END] [--pid PID]\n"
+"                        [--heatmap-size WxH] [--address-range RANGE]\n"
+"                        [--time-range RANGE] [--pid PID]\n"
 "       damon-bpf report FILE --format damo --output OUT\n"
 "\n"
 "A PNG heatmap has time on x (left to right) and addresses on y (lowest at\n"
@@ -60,9 +60,9 @@ static const struct argp_option options[] = {
 	  "kind: cpu=N, reads, writes, or both as cpu=N,writes (the record must hold them)" },
 	{ "heatmap-size", OPT_SIZE, "WxH", 0, "Bins across and down, at most 2000 each (PNG: "
 	  "time x address, default 500x500; text: address x time, default 80x40)" },
-	{ "address-range", OPT_ADDR, "START-END", 0, "Addresses to draw, e.g. "
+	{ "address-range", OPT_ADDR, "RANGE", 0, "Addresses to draw, e.g. "
 	  "0x7f0000000000-0x7f0000800000 (default: the hottest range per byte)" },
-	{ "time-range", OPT_TIME, "START-END", 0, "Seconds since the session started, with "
+	{ "time-range", OPT_TIME, "RANGE", 0, "Seconds since the session started, with "
 	  "units, e.g. 2s-10s (default: all of it)" },
 	{ "pid", OPT_PID, "PID", 0, "The process to draw, when the record holds several" },
 	{},
