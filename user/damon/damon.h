@@ -161,6 +161,8 @@ int damon_apply(struct damon_session *s, const struct damon_ctx_cfg *c);
 int damon_start(struct damon_session *s);
 /* Applies a changed config to the running kdamond ("commit"). */
 int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c);
+/* The same, but a refused commit is -1 with errno and no message (the caller decides). */
+int damon_commit_quiet(struct damon_session *s, const struct damon_ctx_cfg *c);
 /* Stops and removes our kdamond; safe to call twice. */
 void damon_release(struct damon_session *s);
 bool damon_running(const struct damon_session *s);

@@ -60,11 +60,20 @@ int damon_start(struct damon_session *s)
 	return put(s->dir, "state", "on");
 }
 
+int damon_commit_quiet(struct damon_session *s, const struct damon_ctx_cfg *c)
+{
+	if (damon_apply(s, c)) {
+		errno = 0;
+		return -1;
+	}
+	return put_quiet(s->dir, "state", "commit");
+}
+
 int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c)
 {
-	if (damon_apply(s, c))
-		return -1;
-	return put(s->dir, "state", "commit");
+	if (damon_commit_quiet(s, c))
+		return errno ? err("writing 'commit' to %s/state: %s", s->dir, strerror(errno)) : -1;
+	return 0;
 }
 
 bool damon_running(const struct damon_session *s)

@@ -69,8 +69,13 @@ struct runner {
 /* runner.c */
 /* The kernel's view of the spec: with skip_unmapped, fvaddr targets of mapped ranges. */
 void runner_kernel_cfg(struct runner *r, struct damon_ctx_cfg *c);
-/* Commits the spec to the running kdamond, then saves it as the session's state. */
+/*
+ * Commits the spec to the running kdamond, then saves it as the session's state; targets
+ * that exit under the commit are dropped instead (drop_exited()).
+ */
 int runner_commit(struct runner *r);
+/* Whether a refused commit (errno e) was refused for a target that exited, not in gone[]. */
+bool runner_commit_raced_exit(struct runner *r, int e, const bool *gone);
 /* Nodes of schemes, goals and filters exist and have memory; node filters get ranges. */
 int runner_check_nodes(struct spec *sp);
 

@@ -87,6 +87,9 @@ bool refresh_ranges(struct runner *r)
 		struct ranges rg;
 
 		find_ranges(r->sp.ctx.pids[i], &rg);
+		/* No mapping left: the process is exiting (drop_exited() sees to it). */
+		if (!rg.n)
+			continue;
 		if (rg.n != r->ranges[i].n || memcmp(rg.r, r->ranges[i].r, rg.n * sizeof(rg.r[0]))) {
 			r->ranges[i] = rg;
 			changed = true;

@@ -7,6 +7,7 @@
  * the spec saved as the session's state, a tick takes the state --add/--remove left, follows
  * exited targets and mappings, tunes and reports); monitor.c has monitor_kind's.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,16 +36,39 @@ static int save_state(struct runner *r)
 	return spec_save(&r->sp, r->spec_path);
 }
 
+/*
+ * 6.12 resolves the pid of every target that is not obsolete when a commit is written, and
+ * refuses the whole commit (EINVAL, nothing applied) when one no longer resolves: a target
+ * that exited (and was reaped) after the caller last looked.  Whether that is why.
+ */
+bool runner_commit_raced_exit(struct runner *r, int e, const bool *gone)
+{
+	int t;
+
+	if (e != EINVAL || !strcmp(r->sp.ctx.ops, "paddr") || !r->sp.policy.drop_exited)
+		return false;
+	for (t = 0; t < r->sp.ctx.nr_pids; t++)
+		if (!(gone && gone[t]) && !pid_alive(r->sp.ctx.pids[t]))
+			return true;
+	return false;
+}
+
 int runner_commit(struct runner *r)
 {
 	struct damon_ctx_cfg c;
+	bool left;
+	int e;
 
 	runner_kernel_cfg(r, &c);
 	if (verbose)
 		info("damon-bpf: commit: %d target(s), %d scheme(s)", c.nr_pids, c.nr_schemes);
-	if (damon_commit(&r->d, &c))
-		return -1;
-	return save_state(r);
+	if (!damon_commit_quiet(&r->d, &c))
+		return save_state(r);
+	e = errno;
+	/* Nothing was applied: the exited targets go, in a commit that says so. */
+	if (runner_commit_raced_exit(r, e, NULL))
+		return drop_exited(r, &left);
+	return e ? err("writing 'commit' to %s/state: %s", r->d.dir, strerror(e)) : -1;
 }
 
 int runner_check_nodes(struct spec *sp)

@@ -8,6 +8,7 @@
  * filters everything out) rather than removed, so that the later schemes keep their stats;
  * a target added later takes a retired scheme back, with the stats it had as its base.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "lib/util.h"
@@ -67,29 +68,67 @@ static void forget_targets(struct runner *r, const bool *gone)
 }
 
 /*
- * Removes the targets gone[] marks, in one commit (with obsolete_target where the kernel has
- * it), retiring their schemes and renumbering the others' target filters.
+ * The commit that names the gone[] targets obsolete.  1: refused because another target
+ * exited meanwhile (nothing applied; gone[] now marks it too, and the spec is back at the
+ * saved state, the kernel's); 0: done; -1: failed.
  */
-int remove_targets(struct runner *r, const bool *gone)
+static int commit_obsolete(struct runner *r, bool *gone)
 {
 	struct spec *sp = &r->sp;
-	bool obsolete = damon_has_obsolete(&r->d);
+	struct damon_ctx_cfg c;
+	int t, e;
 
-	forget_schemes(r, gone, false);
-	/* The kernel drops the obsolete targets; then the list is compacted here. */
-	if (obsolete) {
-		struct damon_ctx_cfg c;
-
-		memcpy(sp->ctx.obsolete, gone, sp->ctx.nr_pids * sizeof(*gone));
-		runner_kernel_cfg(r, &c);
-		if (damon_commit(&r->d, &c))
-			return -1;
+	memcpy(sp->ctx.obsolete, gone, sp->ctx.nr_pids * sizeof(*gone));
+	runner_kernel_cfg(r, &c);
+	if (!damon_commit_quiet(&r->d, &c)) {
 		if (verbose)
 			info("damon-bpf: obsolete commit of %d target(s): kdamond %s", c.nr_pids,
 			     damon_running(&r->d) ? "running" : "stopped");
+		return 0;
+	}
+	e = errno;
+	if (!runner_commit_raced_exit(r, e, gone))
+		return e ? err("writing 'commit' to %s/state: %s", r->d.dir, strerror(e)) : -1;
+	if (spec_load(sp, r->spec_path) || runner_check_nodes(sp))
+		return -1;
+	for (t = 0; t < sp->ctx.nr_pids; t++) {
+		if (!gone[t] && !pid_alive(sp->ctx.pids[t])) {
+			gone[t] = true;
+			info("damon-bpf: pid %d exited: dropped from the session", sp->ctx.pids[t]);
+		}
+	}
+	return 1;
+}
+
+/*
+ * Removes the targets gone[] marks, in one commit (with obsolete_target where the kernel has
+ * it), retiring their schemes and renumbering the others' target filters.  The spec is the
+ * saved state on entry (as every caller loads it or has just saved it).
+ */
+int remove_targets(struct runner *r, const bool *gone_in)
+{
+	struct spec *sp = &r->sp;
+	bool obsolete = damon_has_obsolete(&r->d), gone[DAMON_MAX_TARGETS];
+	int t, left, ret = 1;
+
+	memcpy(gone, gone_in, sizeof(gone));
+	while (ret == 1) {
+		for (t = 0, left = 0; t < sp->ctx.nr_pids; t++)
+			left += !gone[t];
+		/* The kdamond stops by itself once its last target is gone. */
+		if (!left)
+			return 0;
+		forget_schemes(r, gone, false);
+		/* The kernel drops the obsolete targets; then the list is compacted here. */
+		ret = obsolete ? commit_obsolete(r, gone) : 0;
+		if (ret < 0)
+			return -1;
 	}
 	forget_targets(r, gone);
 	memset(sp->ctx.obsolete, 0, sizeof(sp->ctx.obsolete));
+	/* What the kernel runs now is the state a later refused commit goes back to. */
+	if (obsolete && spec_save(sp, r->spec_path))
+		return -1;
 	/*
 	 * Without obsolete_target the kernel keeps targets by position: the ones after a removed
 	 * target take over their predecessors' regions until the next regions update.
