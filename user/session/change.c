@@ -104,10 +104,19 @@ out_free:
 int session_scheme_status(const char *name, const struct session_file *sf, bool json)
 {
 	struct runner *r = calloc(1, sizeof(*r));
+	struct session_lock lock;
 	int ret = -1;
 
 	if (!r)
 		return -1;
+	/*
+	 * Under the session's lock, as --add/--remove: a commit of the session in flight would
+	 * hold DAMON's command slot (EBUSY) for longer than the stats request waits.
+	 */
+	if (session_lock(name, &lock)) {
+		free(r);
+		return -1;
+	}
 	if (!attach(r, name)) {
 		struct damos_stats st[DAMON_MAX_SCHEMES];
 
@@ -117,6 +126,7 @@ int session_scheme_status(const char *name, const struct session_file *sf, bool 
 		if (!ret && !json)
 			printf("%16s loader pid %d, spec %s\n", "", sf->owner, sf->spec);
 	}
+	session_unlock(&lock);
 	free(r);
 	return ret;
 }
