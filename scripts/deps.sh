@@ -10,6 +10,8 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev p
       help2man groff-base man-db
       # the systemd unit's test: systemd-analyze verify, strace (the unit's syscall filter)
       systemd strace
+      # promtool, which checks the --prom metrics files in the tests
+      prometheus
       # make deb and its test
       dpkg-dev lintian
       # make kernel-deb: Debian's kernel config, bindeb-pkg's build dependencies

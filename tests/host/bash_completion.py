@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The bash completion (packaging/bash-completion/damon-bpf), run in plain bash as
 readline would call it: the commands; for every command each option of its --help; the
-values of --source, --pid; spec files for run, record files for report, session names for
+values of --source, --pid, files for --record and --prom; spec files for run, record files for report, session names for
 stop, the spec commands for args; a command after count's '--'."""
 import os
 import re
@@ -84,6 +84,8 @@ check(complete("damon-bpf run ") == {"a.json", "b.json", "specs", "-"},
       "run <TAB>: spec files, directories, '-' (%s)" % sorted(complete("damon-bpf run ")))
 check(complete("damon-bpf report ") == {"run.dbr", "specs"}, "report <TAB>: record files")
 check(complete("damon-bpf stop ") == {"web", "reclaim"}, "stop <TAB>: the session names")
+check(complete("damon-bpf reclaim --prom ") == {"a.json", "b.json", "run.dbr", "notes.txt",
+                                                 "specs"}, "reclaim --prom <TAB>: files")
 check("ls" in complete("damon-bpf count -- l"), "count -- l<TAB>: commands")
 check(complete("damon-bpf count --js") == {"--json"}, "count --js<TAB>: --json")
 shutil.rmtree(work)

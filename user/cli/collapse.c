@@ -17,7 +17,7 @@ static const char doc[] =
 "\n"
 "USAGE: damon-bpf collapse --pid PID... [--min-access N|auto] [--floor N]\n"
 "                          [--min-age 1s] [--quota 32MiB/s] [--name NAME]\n"
-"                          [--duration TIME] [--json]\n"
+"                          [--duration TIME] [--json] [--prom FILE]\n"
 "       damon-bpf collapse --add PID | --remove PID [--name NAME]\n"
 "\n"
 "Each process gets a 'collapse' scheme (kernel/patches: a synchronous\n"

@@ -21,6 +21,7 @@ static const char doc[] =
 "                         [--write-only | --read-only] [--source LIST]\n"
 "                         [--sample 5ms] [--aggr 100ms] [--duration TIME]\n"
 "                         [--interval 1s] [--json] [--record FILE]\n"
+"                         [--prom FILE]\n"
 "\n"
 "Sources: 'fault' reports page faults (tracepoint page_fault_user), 'perf'\n"
 "memory-access samples (Intel PEBS, AMD IBS; the software page-fault event\n"
@@ -53,6 +54,7 @@ struct monitor_args {
 	uint64_t duration_us, interval_us, perf_period;
 	const char *record;
 	const char *pin;
+	const char *prom;
 	bool json;
 	int top;
 	struct probe_cfg probes[DAMON_MAX_PROBES];
@@ -81,6 +83,7 @@ static const struct argp_option options[] = {
 	{ "interval", 'i', "TIME", 0, "Refresh the view every TIME (default 1s)" },
 	{ "json", 'j', NULL, 0, "One JSON object per interval (keys: docs/usage.md)" },
 	{ "record", 'o', "FILE", 0, "Also write the snapshots to FILE (see 'report')" },
+	PROM_OPTION,
 	{ "top", OPT_TOP, "N", 0, "Regions shown in the table (default 10, 0: all)" },
 	{ "perf-period", OPT_PERIOD, "N", 0, "Sample period of the perf source (default 10007 "
 	  "for PEBS and IBS, 1 for the software page-fault event)" },
@@ -223,9 +226,9 @@ static void check_args(struct monitor_args *a, struct argp_state *state)
 		argp_error(state, "--no-prefilter hands the reporters' accesses to DAMON's "
 			   "sample filters: it needs the fault or perf source and the kfunc "
 			   "(not --no-kfunc)");
-	if (a->pin && (a->record || a->duration_us || a->json))
-		argp_error(state, "--pin starts a session and exits: no --record, --duration "
-			   "or --json (use 'damon-bpf status')");
+	if (a->pin && (a->record || a->duration_us || a->json || a->prom))
+		argp_error(state, "--pin starts a session and exits: no --record, --duration, "
+			   "--json or --prom (use 'damon-bpf status')");
 }
 
 /* The options of how the session runs and is shown (not its context). */
@@ -240,6 +243,10 @@ static error_t parse_run_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		a->record = arg;
+		break;
+	case OPT_PROM:
+		prom_arg(arg, state);
+		a->prom = arg;
 		break;
 	case OPT_TOP:
 		if (parse_int(arg, 0, 1 << 20, &n))
@@ -367,8 +374,8 @@ static void monitor_to_spec(const struct monitor_args *a, struct spec *sp, struc
 	sp->bpf.perf_period = a->perf_period;
 	memcpy(sp->ctx.probes, a->probes, sizeof(a->probes));
 	sp->ctx.nr_probes = a->nr_probes;
-	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json, a->top, a->record,
-				a->pin };
+	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json, a->prom, a->top,
+				a->record, a->pin };
 }
 
 int monitor_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,

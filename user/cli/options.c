@@ -28,6 +28,13 @@ static int parse_priority(const char *arg, int *pid, uint32_t *prio)
 	return 0;
 }
 
+void prom_arg(const char *arg, struct argp_state *state)
+{
+	if (!*arg)
+		argp_error(state, "--prom: give a file, e.g. "
+			   "/var/lib/prometheus/node-exporter/damon-bpf.prom");
+}
+
 void scheme_args_init(struct scheme_args *a, const char *cmd, uint64_t quota_sz)
 {
 	*a = (struct scheme_args){
@@ -105,6 +112,10 @@ error_t scheme_args_opt(struct scheme_args *a, int key, char *arg, struct argp_s
 		break;
 	case 'j':
 		a->json = true;
+		break;
+	case OPT_PROM:
+		prom_arg(arg, state);
+		a->prom = arg;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -197,7 +208,7 @@ void scheme_args_apply(const struct scheme_args *a, struct spec *sp, struct run_
 			sp->prio[t] = a->prio[i];
 	}
 	snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", a->name);
-	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json };
+	*o = (struct run_opts){ a->interval_us, a->duration_us, a->json, a->prom };
 }
 
 int schemes_command(int argc, char **argv, scheme_spec_fn build,

@@ -12,7 +12,14 @@
 
 /* Options every scheme command has (argp keys below OPT_CMD_BASE are taken). */
 enum { OPT_QUOTA = 300, OPT_PRIORITY, OPT_ADD, OPT_REMOVE, OPT_NAME, OPT_SAMPLE, OPT_AGGR,
-       OPT_CMD_BASE = 400 };
+       OPT_PROM, OPT_CMD_BASE = 400 };
+
+/* --prom FILE, of every session command (docs/usage.md lists the metrics). */
+#define PROM_OPTION \
+	{ "prom", OPT_PROM, "FILE", 0, "Write Prometheus metrics to FILE every interval " \
+	  "(node_exporter's textfile collector); removed at the end" }
+/* Checks --prom's argument; the file's directory is checked when the session starts. */
+void prom_arg(const char *arg, struct argp_state *state);
 
 /* The options every scheme command lists last. */
 #define SCHEME_COMMON_OPTIONS								\
@@ -21,7 +28,8 @@ enum { OPT_QUOTA = 300, OPT_PRIORITY, OPT_ADD, OPT_REMOVE, OPT_NAME, OPT_SAMPLE,
 	{ "aggr", OPT_AGGR, "TIME", 0, "Aggregation interval (default 100ms)" },	\
 	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },		\
 	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },	\
-	{ "json", 'j', NULL, 0, "One JSON object per interval" }
+	{ "json", 'j', NULL, 0, "One JSON object per interval" },			\
+	PROM_OPTION
 
 struct scheme_args {
 	const char *cmd;
@@ -34,6 +42,7 @@ struct scheme_args {
 	uint32_t add_prio;
 	const char *name;
 	bool json;
+	const char *prom;
 	bool no_pids;			/* the command takes no --pid (tier) */
 };
 

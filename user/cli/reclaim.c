@@ -21,6 +21,7 @@ static const char doc[] =
 "USAGE: damon-bpf reclaim --pid PID... [--min-age 30s] [--quota 128MiB/s]\n"
 "                         [--priority PID:N]... [--wmarks HIGH,MID,LOW]\n"
 "                         [--name NAME] [--duration TIME] [--json]\n"
+"                         [--prom FILE]\n"
 "       damon-bpf reclaim --add PID [--priority PID:N] [--name NAME]\n"
 "       damon-bpf reclaim --remove PID [--name NAME]\n"
 "\n"

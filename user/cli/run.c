@@ -17,7 +17,7 @@ static const char run_doc[] =
 "'policy' block.\n"
 "\n"
 "USAGE: damon-bpf run FILE [--name NAME] [--interval TIME] [--duration TIME]\n"
-"                          [--json]\n"
+"                          [--json] [--prom FILE]\n"
 "\n"
 "FILE ('-': standard input) holds {\"kdamonds\": [{\"contexts\": [{\"ops\",\n"
 "\"targets\", \"intervals\", \"nr_regions\", \"sample_control\", \"schemes\"}]}],\n"
@@ -64,6 +64,7 @@ static const struct argp_option run_options[] = {
 	{ "interval", 'i', "TIME", 0, "Print stats every TIME (default 1s)" },
 	{ "duration", 'd', "TIME", 0, "Stop after TIME (default: until Ctrl-C)" },
 	{ "json", 'j', NULL, 0, "One JSON object per interval" },
+	PROM_OPTION,
 	{},
 };
 
@@ -80,7 +81,7 @@ int run_spec(int argc, char **argv, struct spec *sp, struct run_opts *o, struct 
 		return 1;
 	if (a.c.name)
 		snprintf(sp->policy.name, sizeof(sp->policy.name), "%s", a.c.name);
-	*o = (struct run_opts){ a.c.interval_us, a.c.duration_us, a.c.json, .top = 10 };
+	*o = (struct run_opts){ a.c.interval_us, a.c.duration_us, a.c.json, a.c.prom, .top = 10 };
 	return 0;
 }
 

@@ -20,7 +20,7 @@ static const char doc[] =
 "USAGE: damon-bpf tier --fast NODE --slow NODE [--fast-used 99.6%]\n"
 "                      [--fast-free 0.4%] [--min-age 5s] [--hot-access N]\n"
 "                      [--quota 256MiB/s] [--source fault|perf [--write-hot]]\n"
-"                      [--name NAME] [--duration TIME] [--json]\n"
+"                      [--name NAME] [--duration TIME] [--json] [--prom FILE]\n"
 "\n"
 "One kdamond monitors the physical memory of both nodes (paddr), two schemes:\n"
 "  promote: migrate_hot to --fast of slow-node pages accessed in at least\n"

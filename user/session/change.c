@@ -122,7 +122,7 @@ int session_scheme_status(const char *name, const struct session_file *sf, bool 
 
 		ret = damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes);
 		if (!ret)
-			print_stats(r, st, 0, json, name, sf);
+			print_stats(r, st, 0, json, name, sf, NULL);
 		if (!ret && !json)
 			printf("%16s loader pid %d, spec %s\n", "", sf->owner, sf->spec);
 	}

@@ -54,6 +54,7 @@ struct runner {
 	struct damon_session d;
 	bool uses_damon;		/* a kdamond of ours (monitor's fallback mode: none) */
 	bool recorded;			/* the owner record exists: end removes it */
+	bool prom_written;		/* the --prom file is ours: end removes it */
 	struct session_file sf;
 	struct reporter rep;
 	char name[65];
@@ -104,9 +105,11 @@ enum tick runner_kdamond_gone(struct runner *r);
 /* report.c */
 /*
  * One interval's report (the view's stats): per target, per scheme, per node; raw[] are the
- * schemes' stats as the kernel counts them.  With a name (status), the record sf leads.
+ * schemes' stats as the kernel counts them.  With a name (status), the record sf leads;
+ * with prom, the report is also written to that metrics file.  0, or -1 (said) when the
+ * metrics could not be written.
  */
-void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
-		 const char *name, const struct session_file *sf);
+int print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
+		const char *name, const struct session_file *sf, const char *prom);
 
 #endif

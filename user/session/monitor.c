@@ -22,6 +22,7 @@
 #include "session/runner.h"
 #include "session/session.h"
 #include "spec/spec.h"
+#include "view/prom.h"
 #include "view/view.h"
 
 /* The monitoring state of a runner (r->mon). */
@@ -423,6 +424,9 @@ static enum tick monitor_tick(struct runner *r, const struct run_opts *o, double
 	view_print(stdout, &m->si, &m->snap, &view);
 	if (m->rec && record_write(m->rec, &m->si, &m->snap))
 		return TICK_FAILED;
+	if (o->prom && prom_write_snapshot(o->prom, r->name, &m->si, &m->snap))
+		return TICK_FAILED;
+	r->prom_written = o->prom != NULL;
 	if (m->si.mode == MODE_FALLBACK && !any_pid_alive(r->sp.ctx.pids, r->sp.ctx.nr_pids)) {
 		info("damon-bpf: all target processes exited");
 		return TICK_DONE;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * damon-bpf: a scheme session's report, gathered from the spec, DAMON's stats and goals,
- * /proc and the nodes' meminfo into the view's model (view/stats.h), then printed by it.
+ * /proc and the nodes' meminfo into the view's model (view/stats.h), then printed by it
+ * (and written as --prom metrics, view/prom.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "damon/damon.h"
 #include "lib/util.h"
 #include "session/internal.h"
+#include "view/prom.h"
 #include "view/stats.h"
 
 _Static_assert(STATS_MAX_ROWS >= DAMON_MAX_SCHEMES && STATS_MAX_GOALS >= DAMOS_MAX_GOALS,
@@ -42,6 +44,7 @@ static void gather_target(struct stats_report *rep, const struct spec *sp,
 	struct stats_target *t = &rep->targets[rep->nr_targets++];
 
 	t->pid = sp->owner[i];
+	t->idx = i;
 	t->action = sp->ctx.schemes[i].action;
 	t->st = counts(sp, raw, i);
 	t->swap_kb = proc_kb(t->pid, "status", "VmSwap:");
@@ -104,15 +107,15 @@ static void gather(struct stats_report *rep, struct runner *r, const struct damo
 	gather_nodes(rep, sp);
 }
 
-void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
-		 const char *name, const struct session_file *sf)
+int print_stats(struct runner *r, const struct damos_stats *raw, double t, bool json,
+		const char *name, const struct session_file *sf, const char *prom)
 {
 	struct stats_report *rep = calloc(1, sizeof(*rep));
+	uint64_t counters[STAT_MAX];
+	int ret = 0;
 
-	if (!rep) {
-		err("out of memory");
-		return;
-	}
+	if (!rep)
+		return err("out of memory");
 	rep->time = t;
 	rep->name = name;
 	if (name) {
@@ -121,5 +124,11 @@ void print_stats(struct runner *r, const struct damos_stats *raw, double t, bool
 	}
 	gather(rep, r, raw);
 	stats_print(stdout, rep, json);
+	/* The same report as metrics, with the reporters' counters where reporters run. */
+	if (prom && r->rep.skel && reporter_read_stats(&r->rep, counters, NULL))
+		ret = -1;
+	else if (prom)
+		ret = prom_write_stats(prom, r->name, rep, r->rep.skel ? counters : NULL);
 	free(rep);
+	return ret;
 }

@@ -5,17 +5,21 @@
  * tick per interval, and end (the kind's state, reporters, kdamond, record: one cleanup
  * path).  The steps of a scheme session are here (scheme_kind: targets and nodes checked,
  * the spec saved as the session's state, a tick takes the state --add/--remove left, follows
- * exited targets and mappings, tunes and reports); monitor.c has monitor_kind's.
+ * exited targets and mappings, tunes and reports); monitor.c has monitor_kind's.  Each
+ * kind's tick also writes the --prom metrics of its interval; the runner checks the file's
+ * directory before anything is created, and removes the file at the end.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "damon/damon.h"
 #include "lib/util.h"
 #include "session/internal.h"
 #include "session/runner.h"
 #include "session/session.h"
+#include "view/prom.h"
 
 void runner_kernel_cfg(struct runner *r, struct damon_ctx_cfg *c)
 {
@@ -185,7 +189,9 @@ static enum tick tick_locked(struct runner *r, const struct run_opts *o, double 
 	if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
 	    collapse_tick(r, st, monotonic_s()))
 		return TICK_FAILED;
-	print_stats(r, st, t, o->json, NULL, NULL);
+	if (print_stats(r, st, t, o->json, NULL, NULL, o->prom))
+		return TICK_FAILED;
+	r->prom_written = o->prom != NULL;
 	return TICK_NEXT;
 }
 
@@ -214,6 +220,9 @@ static int prepare(struct runner *r, const struct spec *sp, const struct run_opt
 {
 	r->sp = *sp;
 	r->d.kdamond = -1;
+	/* A metrics file that cannot be written stops the session before it creates anything. */
+	if (o->prom && prom_check(o->prom))
+		return -1;
 	if (r->sp.ctx.cpus)
 		r->sp.ctx.cpus = r->sp.cpus;
 	if (r->kind->prepare(r, o))
@@ -299,6 +308,9 @@ int session_run(const struct spec *sp, const struct run_opts *o)
 	/* One way out, whatever the kind and however far it got. */
 	if (r->kind->end)
 		ret = r->kind->end(r, ret);
+	/* Metrics of a session that ended must not look current: the file goes. */
+	if (r->prom_written && unlink(o->prom) && errno != ENOENT)
+		err("--prom %s: cannot remove it: %s", o->prom, strerror(errno));
 	reporter_stop(&r->rep);
 	if (r->recorded)
 		session_end(r->name, &r->d);

@@ -17,6 +17,7 @@ struct run_opts {
 	uint64_t interval_us;		/* print every (default 1 s) */
 	uint64_t duration_us;		/* 0: until a signal */
 	bool json;
+	const char *prom;		/* metrics file rewritten every interval (view/prom.h) */
 	/* monitor's views and pins */
 	int top;			/* regions shown in the table (0: all) */
 	const char *record;		/* also write the snapshots to this file */

@@ -21,6 +21,7 @@ struct stats_counts {
 
 struct stats_target {
 	int pid;
+	int idx;				/* its scheme's position in the context */
 	const char *action;
 	struct stats_counts st;
 	uint64_t swap_kb, anon_huge_kb;		/* VmSwap, AnonHugePages */
