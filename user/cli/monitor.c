@@ -42,6 +42,7 @@ static const char doc[] =
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf monitor --pid 4242                 # faults of pid 4242, live view\n"
+"  damon-bpf monitor --pid 4242 --probe 'allow anon'  # its own probe: P0\n"
 "  damon-bpf monitor --pid 4242 --cpus 0 --duration 10s\n"
 "  damon-bpf monitor --pid 4242 --write-only --json    # JSON, one per interval\n"
 "  damon-bpf monitor --pid 4242 --source fault,pte --record run.dbr\n"
