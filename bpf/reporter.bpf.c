@@ -3,9 +3,12 @@
  * damon-bpf reporters: turn page faults and perf samples into DAMON access reports.
  *
  * On a kernel with the bpf_damon_report_access() kfunc (kernel/patches), every accepted access
- * is pushed to DAMON; DAMON's sample filters and regions do the rest.  On a kernel without it
- * (stock kernels), the weak kfunc resolves to NULL and the same programs aggregate accesses in
- * the "accesses" map for the loader to report from.  The loader picks the variants to load:
+ * is pushed to DAMON; DAMON's sample filters, regions and probes (the per-CPU and write
+ * breakdown) do the rest, and the programs keep only their per-CPU counters.  On a kernel
+ * without it (stock kernels), the weak kfunc resolves to NULL and the same programs aggregate
+ * accesses in the "accesses" map for the loader to report from.  Which of the two runs is
+ * known at load (rodata use_kfunc and aggregate, the weak kfunc's address), so the verifier
+ * prunes the other: in DAMON mode no map update, nor its helpers, is left on the fault path.  The loader picks the variants to load:
  * fault_btf (tp_btf) where BTF-enabled tracepoints exist, else fault_raw (raw_tp).
  */
 #include "vmlinux.h"
@@ -20,7 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool filter_tgid;	/* report only tgids in "targets" */
 const volatile bool filter_cpu;		/* report only CPUs set in "cpus" */
 const volatile bool use_kfunc = true;	/* false: aggregate even if the kfunc exists */
-const volatile bool aggregate;		/* also count in "accesses" when reporting */
+const volatile bool aggregate;		/* also count in "accesses" when reporting (bench) */
 const volatile __u64 addr_min;		/* report only addresses in [addr_min, addr_max) */
 const volatile __u64 addr_max = ~0ULL;
 const volatile __u64 report_size = 4096;	/* bytes each report covers */
@@ -67,11 +70,11 @@ static __always_inline void stat_inc(const __u32 idx)
 		v[idx] += 1;
 }
 
-static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool write)
+static __always_inline void count_access(__u32 tgid, __u64 addr, bool write)
 {
 	struct access_key key = {
 		.tgid = tgid,
-		.cpu = cpu,
+		.cpu = bpf_get_smp_processor_id(),
 		.bucket = addr >> bucket_shift,
 		.write = write,
 	};
@@ -94,8 +97,9 @@ static __always_inline void count_access(__u32 tgid, __u32 cpu, __u64 addr, bool
 
 static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool write, __u64 flags)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u32 cpu = bpf_get_smp_processor_id();
+	/* Whether the map counts: constants at load, so one of the two paths is pruned. */
+	bool counts = !use_kfunc || !bpf_damon_report_access || aggregate;
+	__u32 tgid = 0;
 	int ret;
 
 	stat_inc(STAT_SEEN);
@@ -114,9 +118,12 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 		goto filtered;
 	if (only_writes == RW_READS && write)
 		goto filtered;
+	if (filter_tgid || counts)
+		tgid = bpf_get_current_pid_tgid() >> 32;
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
 		goto filtered;
 	if (filter_cpu) {
+		__u32 cpu = bpf_get_smp_processor_id();
 		__u8 *on = bpf_map_lookup_elem(&cpus, &cpu);
 
 		if (!on || !*on)
@@ -150,7 +157,7 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 		if (!aggregate)
 			return 0;
 	}
-	count_access(tgid, cpu, addr, write);
+	count_access(tgid, addr, write);
 	return 0;
 filtered:
 	stat_inc(STAT_FILTERED);

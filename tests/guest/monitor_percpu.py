@@ -6,7 +6,7 @@
 Each CPU is watched twice: as users run it (the BPF reporter drops the other CPU's faults
 before the kfunc), and with --no-prefilter, where every fault reaches DAMON and its cpumask
 sample filter alone keeps the other CPU out: the reporter filtered nothing, and the result is
-the same.  Without that second run a broken DAMON filter could not fail this test."""
+the same.  The default breakdown's probes (CPU0, CPU1) say which CPU hit the region.  Without that second run a broken DAMON filter could not fail this test."""
 import os
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
@@ -31,9 +31,14 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=200) as w:
             check(hot >= SEEN, "%s: the CPU-%d region is seen accessed" % (how, cpu))
             check(leak == 0, "%s: the other CPU's region shows no access" % how)
             check(c == 0, "%s: the cold region shows no access" % how)
-            ev = snap_events(last_with_regions(snaps), mine["start"], mine["end"])
-            check(ev.get(cpu, (0, 0))[1] > 0 and ev.get(1 - cpu, (0, 0)) == (0, 0),
-                  "%s: reporter events only from CPU %d (%s)" % (how, cpu, ev))
+            # The default breakdown's CPU probes: the region's hits come from its own CPU
+            last = last_with_regions(snaps)
+            probes = last.get("probes", [])
+            hits = [probe_hits(last, mine["start"], mine["end"], p) for p in range(2)]
+            log("  %s: own region's probe hits CPU0 %.1f, CPU1 %.1f" % (how, hits[0], hits[1]))
+            check(probes[:2] == ["allow cpumask 0", "allow cpumask 1"] and hits[cpu] > 0 and
+                  hits[1 - cpu] == 0, "%s: the region's probe hits only from CPU %d (%s)" %
+                  (how, cpu, probes))
             rep = snaps[-1]["reporter"]
             check(rep["reported"] > 0, "%s: %d reports went to DAMON, %d dropped" %
                   (how, rep["reported"], rep["dropped_full"] + rep["dropped_busy"]))

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""monitor --breakdown cpu,write: one session, one DAMON context with the probes {cpumask 0},
-{cpumask 1}, {write}, answers per region how often CPU 0, CPU 1 and writes touched it, from
-DAMON's probe hits.  A steady workload writes W on CPU 0 and reads R on CPU 1; C is cold.
-The --json view, the record file (report) and a replay of the session's own spec ('args
-monitor' + 'run', named by --name) all carry the same probes; --probe takes damo's filter
-words."""
+"""monitor's default breakdown (DAMON mode, no --probe): one session, one DAMON context with
+the probes {cpumask 0}, {cpumask 1}, {write} (the guest's two CPUs, then writes), answers per
+region how often CPU 0, CPU 1 and writes touched it, from DAMON's probe hits: the view's
+CPU0, CPU1 and W columns.  A steady workload writes W on CPU 0 and reads R on CPU 1; C is
+cold: W must hit CPU0 and W, R only CPU1, C none.  The BPF reporters only report (nothing
+aggregated in their map).  The --json view, the record file (report) and a replay of the
+session's own spec ('args monitor' + 'run', named by --name) all carry the same probes;
+--probe takes damo's filter words."""
 import json
 import os
 import sys
@@ -15,12 +17,6 @@ from dbtest import *  # noqa: E402,F403
 PROBES = ["allow cpumask 0", "allow cpumask 1", "allow write"]
 # which probes each set hits
 EXPECT = {"W": (True, False, True), "R": (False, True, False), "C": (False, False, False)}
-
-
-def probe_rate(snap, start, end, p):
-    """Overlap-weighted hits of probe p over [start, end)."""
-    return overlap_weighted([(r["start"], r["end"], r["probe_hits"][p], r["age"])
-                             for r in snap["regions"]], start, end) or 0
 
 
 def judge(what, snaps, sets):
@@ -38,9 +34,10 @@ def judge(what, snaps, sets):
         # C in the last snapshot: early ones can still have a region over C and R (seen
         # once: 1.0 of 20 for R's CPU); W and R lie apart, C between them
         misses = last[-1:] if name == "C" else last
-        rates = [min(probe_rate(s, start, end, p) for s in last) if EXPECT[name][p] else
-                 max(probe_rate(s, start, end, p) for s in misses) for p in range(3)]
-        log("  %s: %s probe hits %s" % (what, name, [round(x, 1) for x in rates]))
+        rates = [min(probe_hits(s, start, end, p) for s in last) if EXPECT[name][p] else
+                 max(probe_hits(s, start, end, p) for s in misses) for p in range(3)]
+        log("  %s: %s probe hits (CPU0, CPU1, W; of %d) %s" % (
+            what, name, good[-1]["max_nr_accesses"], [round(x, 1) for x in rates]))
         for p, hit in enumerate(EXPECT[name]):
             if hit:
                 check(rates[p] >= HOT, "%s: %s hits '%s' (%.1f >= %d)" % (
@@ -55,10 +52,23 @@ with Workload("w:4M@0", "p:4M@1", "c:4M", duration=300, ticker=0) as w:
     sets = {n: (r["start"], r["end"]) for n, r in zip("WRC", w.regions)}
     dur = "16s" if SLOW else "8s"
     rec = "/tmp/monitor-probes.dbr"
-    snaps, err = monitor(["--pid", w.pid, "--source", "fault", "--breakdown", "cpu,write",
-                          "--record", rec], duration=dur)
-    judge("--breakdown", snaps, sets)
-    check(nr_kdamonds() == 0, "--breakdown: nothing left behind")
+    snaps, err = monitor(["--pid", w.pid, "--source", "fault", "--record", rec], duration=dur)
+    judge("default", snaps, sets)
+    rep = snaps[-1]["reporter"] if snaps else {}
+    check(rep.get("reported", 0) > 0 and rep.get("aggregated") == 0 and
+          rep.get("aggregate_full") == 0,
+          "default: the reporters reported %s, aggregated nothing in their map (%s)" % (
+              rep.get("reported"), rep.get("aggregated")))
+    check(nr_kdamonds() == 0, "default: nothing left behind")
+
+    # The table: the probes' columns by name, no reporter R/W columns in DAMON mode.
+    p = run([LOADER, "monitor", "--pid", str(w.pid), "--duration", "3s", "--interval", "1s"],
+            timeout=120)
+    heads = [l.split() for l in p.stdout.splitlines() if l.strip().startswith("START")]
+    log("  table header: %s" % (heads[-1] if heads else None))
+    check(heads and heads[-1][5:] == ["CPU0", "CPU1", "W"] and
+          "R/W" not in p.stdout and "CPU0: probe 0, allow cpumask 0" in p.stdout,
+          "table: columns CPU0 CPU1 W after AGE, their legend, no R/W")
 
     p = run([LOADER, "report", rec, "--json"])
     replayed = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]

@@ -25,6 +25,15 @@ with Workload("f:2M@0", "c:4M", "q:2M@1", duration=200) as w:
             check(h >= SEEN, "%s: the %s region is seen accessed" %
                   (how, "written" if hot is wreg else "read"))
             check(n == 0, "%s: the other region never shows an access" % how)
+            # The default breakdown's write probe (the last): hits only where writes count
+            last = last_with_regions(snaps)
+            wp = len(last.get("probes", [])) - 1
+            wh = probe_hits(last, hot["start"], hot["end"], wp) if wp >= 0 else -1
+            log("  %s: the region's write probe hits %.1f" % (how, wh))
+            check(last.get("probes", [""])[-1] == "allow write" and
+                  (wh > 0 if hot is wreg else wh == 0),
+                  "%s: the write probe %s the region" % (how, "hits" if hot is wreg else
+                                                         "never hits"))
             rep = snaps[-1]["reporter"]
             if pre:
                 check(rep["filtered"] == 0 and rep["reported"] > 0,

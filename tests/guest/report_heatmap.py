@@ -3,7 +3,8 @@
 """A recording of a workload with a known layout, drawn: CPU 0 reads region R in a loop, C is
 cold, CPU 1 writes W in a loop.  The PNG heatmap (decoded with python3-png, rows mapped to
 addresses by its documented axes) shows R and W bright and C dark, and C black where the
-record says 0; --breakdown writes and cpu=N light one of R and W and leave the other black;
+record says 0; --breakdown writes, reads and cpu=N (the hits of the record's probes for
+them) light one of R and W and leave the other black, one without a probe is refused;
 the text heatmap has, in every bin wholly inside one DAMON region and one snapshot, the digit
 of that region's access rate; the default address range is the workload's.  The same record
 written for damo reads back in 'damo report access' with report --json's regions."""
@@ -17,7 +18,9 @@ from dbtest import *  # noqa: E402,F403
 rec = "/tmp/heatmap.dbr"
 with Workload("p:4M@0", "c:4M", "w:4M@1", duration=300) as w:
     hr, cold, hw = w.regions
-    snaps, err = monitor(["--pid", w.pid, "--source", "fault", "--record", rec],
+    # the default breakdown (CPU0, CPU1, W) and a probe for reads: every --breakdown below
+    snaps, err = monitor(["--pid", w.pid, "--source", "fault", "--record", rec,
+                          "--probe", "reject write", "--breakdown", "cpu,write"],
                          duration="16s" if SLOW else "8s")
 need(len(with_regions(snaps)) >= 4, "4 snapshots with regions (%d of %d)" %
      (len(with_regions(snaps)), len(snaps)))
@@ -87,7 +90,7 @@ if lum:
     check(cols and all(px[y][x] == heat_colour(0) for y in rows for x in cols),
           "C black in the %d columns of the last snapshot (the JSON's 0)" % len(cols))
 
-# Breakdowns: the reporter events of writes, of CPU 0, of CPU 1.
+# Breakdowns: the hits of the probes for writes, CPU 0, CPU 1 and reads.
 for what, lit, dark in (("writes", "W", "R"), ("cpu=0", "R", "W"), ("cpu=1", "W", "R"),
                         ("reads", "R", "W")):
     lum, px, axes = png_of("--address-range", span, "--time-range", "%s-%s" % (t_from, t_to),
@@ -99,6 +102,11 @@ for what, lit, dark in (("writes", "W", "R"), ("cpu=0", "R", "W"), ("cpu=1", "W"
     log("  --breakdown %s: band brightness %s" % (what, lum))
     check(lum[lit] > 4 * lum["C"] and lum[lit] > 10 and black,
           "--breakdown %s: %s lit, %s black, C dark (%s)" % (what, lit, dark, lum))
+
+# A breakdown no probe of the record counts is refused, with the probe that would.
+p = report("--heatmap", "-", "--breakdown", "cpu=0,writes")
+check(p.returncode != 0 and "--probe 'reject non write; allow cpumask 0'" in p.stderr,
+      "--breakdown cpu=0,writes: refused, the probe to record named")
 
 # Text: every bin wholly inside one region and one snapshot has that region's digit.
 p = report("--heatmap", "-", "--address-range", span, "--heatmap-size", "70x%d" % (4 * len(snaps)))

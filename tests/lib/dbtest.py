@@ -231,6 +231,12 @@ def snap_rate(snap, start, end):
                              for r in snap["regions"]], start, end) or 0
 
 
+def probe_hits(snap, start, end, p):
+    """Overlap-weighted hits of the snapshot's probe p over [start, end)."""
+    return overlap_weighted([(r["start"], r["end"], r["probe_hits"][p], r["age"])
+                             for r in snap["regions"]], start, end) or 0
+
+
 def snap_events(snap, start, end):
     """Reporter events in [start, end): {cpu: (reads, writes)} summed over the regions."""
     out = {}

@@ -56,6 +56,10 @@ int reporter_start(struct reporter *r, const struct reporter_opts *o)
 	skel->rodata->only_writes = o->rw;
 	if (o->bucket_shift)
 		skel->rodata->bucket_shift = o->bucket_shift;
+	/* Reporting only, the programs never count there: no 65536 preallocated entries. */
+	if (r->kfunc && !o->aggregate &&
+	    bpf_map__set_max_entries(skel->maps.accesses, 1))
+		return err("sizing the accesses map: %s", strerror(errno));
 	if (o->addr_max) {
 		skel->rodata->addr_min = o->addr_min;
 		skel->rodata->addr_max = o->addr_max;

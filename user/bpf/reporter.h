@@ -20,7 +20,7 @@ struct reporter_opts {
 	bool fault_raw;			/* the raw_tp variant even where tp_btf exists */
 	bool perf;			/* perf sampling events, one per online CPU */
 	bool no_kfunc;			/* aggregate in maps even when the kfunc exists */
-	bool aggregate;			/* aggregate in maps in addition to reporting */
+	bool aggregate;			/* aggregate in maps in addition to reporting (bench) */
 	const int *tgids;		/* report only these processes (NULL: all) */
 	int nr_tgids;
 	const uint8_t *cpus;		/* report only these CPUs (NULL: all) */

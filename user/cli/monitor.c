@@ -33,12 +33,17 @@ static const char doc[] =
 "for.\n"
 "\n"
 "The live view lists regions hottest first: ACCESS is DAMON's access rate\n"
-"(nr_accesses of aggr/sample), AGE how long the region kept its rate, CPUn R/W\n"
-"the reads and writes the reporters saw there on each CPU during the interval.\n"
+"(nr_accesses of aggr/sample), AGE how long the region kept its rate.  In DAMON\n"
+"mode the next columns are DAMON probes, each the share of the samples it hit:\n"
+"by default (no --probe or --breakdown, a fault or perf source) CPUn, one for\n"
+"each online CPU that fits (3 at most), and W for writes; Pn for others.  In\n"
+"fallback mode, CPUn R/W are the reads and writes the reporters saw there on\n"
+"each CPU during the interval.\n"
 "Ctrl-C stops and removes all that the session created (kdamond, BPF links).\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf monitor --pid 4242                 # faults of pid 4242, live view\n"
+"  damon-bpf monitor --pid 4242 --probe 'allow anon'  # its own probe: P0\n"
 "  damon-bpf monitor --pid 4242 --cpus 0 --duration 10s\n"
 "  damon-bpf monitor --pid 4242 --write-only --json    # JSON, one per interval\n"
 "  damon-bpf monitor --pid 4242 --source fault,pte --record run.dbr\n"
@@ -97,7 +102,7 @@ static const struct argp_option options[] = {
 	  "to 4): 'allow|reject [non] TYPE [VALUE]', ';' between filters; types anon, memcg "
 	  "PATH, cpumask LIST, threads TIDS, write, source N" },
 	{ "breakdown", OPT_BREAKDOWN, "cpu,write", 0, "Probes for each online CPU (as many as "
-	  "fit) and for writes" },
+	  "fit) and for writes (cpu,write: DAMON mode's default without --probe)" },
 	{},
 };
 
@@ -169,10 +174,9 @@ static void parse_probe(struct monitor_args *a, const char *arg, struct argp_sta
 /* --breakdown cpu,write: {allow cpumask N} for each online CPU that fits, {allow write}. */
 static void parse_breakdown(struct monitor_args *a, char *arg, struct argp_state *state)
 {
-	uint8_t online[DAMON_BPF_MAX_CPUS];
-	char *tok, *save = NULL;
+	char *tok, *save = NULL, msg[128];
 	bool cpu = false, write = false;
-	int c, room;
+	int left;
 
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "cpu"))
@@ -182,29 +186,12 @@ static void parse_breakdown(struct monitor_args *a, char *arg, struct argp_state
 		else
 			argp_error(state, "--breakdown %s: breakdowns are cpu and write", tok);
 	}
-	if (cpu && online_cpus(online, DAMON_BPF_MAX_CPUS) < 0)
-		argp_error(state, "cannot read the online CPUs");
-	room = DAMON_MAX_PROBES - a->nr_probes - write;
-	for (c = 0; cpu && c < DAMON_BPF_MAX_CPUS; c++) {
-		if (!online[c])
-			continue;
-		if (room-- <= 0) {
-			info("damon-bpf: --breakdown: CPUs from %d on have no probe (at most %d)", c,
-			     DAMON_MAX_PROBES);
-			break;
-		}
-		a->probes[a->nr_probes] = (struct probe_cfg){ .nr_filters = 1 };
-		a->probes[a->nr_probes].filters[0] = (struct probe_filter_cfg){
-			.type = "cpumask", .matching = true, .allow = true };
-		snprintf(a->probes[a->nr_probes++].filters[0].value, 16, "%d", c);
-	}
-	if (write && a->nr_probes == DAMON_MAX_PROBES)
-		argp_error(state, "--breakdown write: no probe left (at most %d)", DAMON_MAX_PROBES);
-	if (write) {
-		a->probes[a->nr_probes] = (struct probe_cfg){ .nr_filters = 1 };
-		a->probes[a->nr_probes++].filters[0] = (struct probe_filter_cfg){
-			.type = "write", .matching = true, .allow = true };
-	}
+	left = probe_breakdown(a->probes, &a->nr_probes, cpu, write, msg, sizeof(msg));
+	if (left == -2)
+		argp_error(state, "--breakdown: %s", msg);
+	if (left >= 0)
+		info("damon-bpf: --breakdown: CPUs from %d on have no probe (at most %d)", left,
+		     DAMON_MAX_PROBES);
 }
 
 /* The combinations refused after parsing. */

@@ -29,7 +29,9 @@ static const char doc[] =
 "blue no data.  Text (damo's terminal heatmap) has a line a time bin, earliest\n"
 "first, and a digit 0-9 an address bin, lowest left.  The value is DAMON's\n"
 "access rate (0 to 100 %), or reporter events per second per 4 KiB for\n"
-"fallback records and a --breakdown.  The axes are said on stderr, in the\n"
+"fallback records.  A --breakdown is the hits of the DAMON probe that counts\n"
+"it (in %, e.g. monitor's default CPUn and W probes), or the reporter events\n"
+"it selects where the record holds them.  The axes are said on stderr, in the\n"
 "PNG's text chunks and under the text.\n"
 "\n"
 "EXAMPLES:\n"
@@ -56,8 +58,9 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Heatmap:" },
 	{ "heatmap", OPT_HEATMAP, "OUT", 0, "Draw the record: OUT.png (an image), OUT.txt or - "
 	  "(text, to stdout)" },
-	{ "breakdown", OPT_BREAKDOWN, "WHAT", 0, "Reporter events of one CPU and/or of one "
-	  "kind: cpu=N, reads, writes, or both as cpu=N,writes (the record must hold them)" },
+	{ "breakdown", OPT_BREAKDOWN, "WHAT", 0, "Accesses of one CPU and/or of one kind: "
+	  "cpu=N, reads, writes, or both as cpu=N,writes (the record's probe for it, or its "
+	  "reporter events)" },
 	{ "heatmap-size", OPT_SIZE, "WxH", 0, "Bins across and down, at most 2000 each (PNG: "
 	  "time x address, default 500x500; text: address x time, default 80x40)" },
 	{ "address-range", OPT_ADDR, "RANGE", 0, "Addresses to draw, e.g. "

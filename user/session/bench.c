@@ -2,7 +2,7 @@
 /*
  * damon-bpf bench (see session/bench.h): each phase forks the churn child, attaches what the
  * phase measures (nothing, the empty program, the reporter, or the reporter into our
- * kdamond, under an owner record like every session's), lets it churn, and removes it all.
+ * kdamond, under an owner record like every session's, with or without map aggregation), lets it churn, and removes it all.
  */
 #include <errno.h>
 #include <sched.h>
@@ -142,7 +142,9 @@ static int claim_damon(struct phase_run *p)
 static int attach(struct phase_run *p, enum phase ph)
 {
 	struct reporter_opts o = { .fault = true, .tgids = &p->child, .nr_tgids = 1,
-				   .no_kfunc = ph == PH_FALLBACK, .aggregate = ph == PH_FALLBACK };
+				   .no_kfunc = ph == PH_FALLBACK,
+				   .aggregate = ph == PH_FALLBACK || ph == PH_KFUNC_MAP };
+	bool kfunc = ph == PH_KFUNC || ph == PH_KFUNC_MAP;
 
 	if (ph == PH_EMPTY) {
 		p->bench = bench_bpf__open_and_load();
@@ -153,8 +155,10 @@ static int attach(struct phase_run *p, enum phase ph)
 	}
 	if (ph == PH_OFF)
 		return 0;
-	if (ph == PH_KFUNC && claim_damon(p))
+	if (kfunc && claim_damon(p))
 		return -1;
+	if (ph == PH_KFUNC_MAP)
+		o.bucket_shift = 12;	/* the pages 'monitor' attributed to DAMON's regions */
 	if (reporter_start(&p->rep, &o))
 		return -1;
 	p->prog = p->rep.skel->progs.fault_btf;
@@ -231,6 +235,7 @@ int bench_run(const struct bench_args *a)
 		res[PH_KFUNC].why = "no kfunc in this kernel";
 	else if (!damon_free)
 		res[PH_KFUNC].why = "DAMON sysfs is not free";
+	res[PH_KFUNC_MAP].why = res[PH_KFUNC].why;
 	for (r = 0; r < a->rounds && !exiting; r++) {
 		for (ph = 0; ph < NR_PHASES && !exiting; ph++) {
 			if (res[ph].why)

@@ -9,7 +9,9 @@
  *   fallback  the fault reporter aggregating in maps (no kfunc)
  *   kfunc     the fault reporter calling bpf_damon_report_access() into a DAMON context of
  *             ours (vaddr on the child, page_fault primitive): only where the kernel has the
- *             kfunc and DAMON sysfs is free
+ *             kfunc and DAMON sysfs is free; what 'monitor' runs in DAMON mode
+ *   kfunc+map the same, also aggregating in the "accesses" map by 4 KiB page, CPU and write
+ *             bit: what 'monitor' ran in DAMON mode before its breakdown came from probes
  *
  * view/bench.c prints them side by side: faults per second and its ratio to 'off', and the
  * programs' own run_time_ns / run_cnt from BPF run-time statistics.

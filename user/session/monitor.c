@@ -3,11 +3,12 @@
  * damon-bpf: the steps of a monitoring session (monitor_kind, run by session/runner.c as
  * every session is).  With the kfunc (kernel/patches), a DAMON context of ours is fed by the
  * BPF reporters and filtered by DAMON's sample filters (per CPU, write or read), and a tick
- * takes a snapshot of its regions, attributed per CPU and read/write from the reporters'
- * map; on kernels without it (fallback mode) the reporters aggregate in maps and the
- * snapshot is built from the map's buckets, without touching DAMON.  What the session does
- * is the spec (policy.command "monitor"); how it is shown (interval, views, record, pin) is
- * the run options.
+ * takes a snapshot of its regions with their probe hits: the per-CPU and write breakdown is
+ * DAMON's probes (by default one a CPU and one for writes), the reporters only report.  On
+ * kernels without it (fallback mode) the reporters aggregate in maps and the snapshot is
+ * built from the map's buckets, without touching DAMON.  What the session does is the spec
+ * (policy.command "monitor"); how it is shown (interval, views, record, pin) is the run
+ * options.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,28 +69,9 @@ static int cmp_bucket(const void *x, const void *y)
 }
 
 /*
- * Whether an access the map counted is one the session asked for.  The BPF programs sort out
- * the others before they count, unless bpf.prefilter is off and every access went to DAMON's
- * sample filters: then the CPU columns apply the same filters here, so that they show what
- * DAMON counted.
+ * One of the map's counts (the reporters count only without the kfunc): onto its DAMON
+ * region (DAMON samples page tables there), or into its fallback bucket.
  */
-static bool prefiltered(const struct spec *sp, const struct access_key *k)
-{
-	int i;
-
-	if (!sp->bpf.no_prefilter)
-		return true;
-	if (sp->ctx.cpus && (k->cpu >= DAMON_BPF_MAX_CPUS || !sp->ctx.cpus[k->cpu]))
-		return false;
-	if ((sp->ctx.rw == RW_WRITES && !k->write) || (sp->ctx.rw == RW_READS && k->write))
-		return false;
-	for (i = 0; i < sp->ctx.nr_pids; i++)
-		if (k->tgid == (uint32_t)sp->ctx.pids[i])
-			return true;
-	return false;
-}
-
-/* One of the map's counts: onto its DAMON region, or into its fallback bucket. */
 static int count_access(struct runner *r, const struct access_key *k, uint64_t count)
 {
 	struct monitor *m = r->mon;
@@ -97,7 +79,7 @@ static int count_access(struct runner *r, const struct access_key *k, uint64_t c
 
 	if (m->si.mode == MODE_DAMON) {
 		/* The map knows virtual addresses only: no breakdown of paddr regions. */
-		if (!m->paddr && prefiltered(&r->sp, k))
+		if (!m->paddr)
 			snapshot_attribute(&m->snap, k->bucket << m->shift, k->cpu, k->write, count,
 					   m->si.nr_cpus);
 		return 0;
@@ -142,7 +124,10 @@ static int drain_accesses(struct runner *r)
 	return ret;
 }
 
-/* DAMON mode: our kdamond's regions, then the map's accesses attributed to them. */
+/*
+ * DAMON mode: our kdamond's regions with their probe hits; the map's counts only where the
+ * reporters aggregate (no kfunc: DAMON samples page tables, --source pte).
+ */
 static int damon_snapshot(struct runner *r)
 {
 	const struct damon_ctx_cfg *c = &r->sp.ctx;
@@ -177,7 +162,7 @@ static int damon_snapshot(struct runner *r)
 		v->pid = !m->paddr && c->nr_pids == 1 ? c->pids[0] : -1;
 	}
 	free(regs);
-	return drain_accesses(r);
+	return m->kfunc ? 0 : drain_accesses(r);
 }
 
 /* Fallback mode: the buckets, with this interval's counts; the counts start again. */
@@ -274,6 +259,34 @@ static int check_spec(const struct spec *sp, const struct monitor *m)
 	return 0;
 }
 
+/*
+ * DAMON mode's breakdown when the spec has no probe and reports feed DAMON: a probe for each
+ * online CPU that fits, one for writes (--breakdown cpu,write); the CPUs left over are said.
+ */
+static int default_breakdown(struct runner *r)
+{
+	struct damon_ctx_cfg *c = &r->sp.ctx;
+	char msg[128], cl[64];
+	uint8_t rest[DAMON_BPF_MAX_CPUS];
+	int left, i;
+
+	if (c->nr_probes || r->mon->si.mode != MODE_DAMON || !r->mon->kfunc ||
+	    !r->mon->reporting)
+		return 0;
+	left = probe_breakdown(c->probes, &c->nr_probes, true, true, msg, sizeof(msg));
+	if (left == -2)
+		return err("the default breakdown: %s", msg);
+	if (left < 0 || online_cpus(rest, DAMON_BPF_MAX_CPUS) < 0)
+		return 0;
+	for (i = 0; i < left; i++)
+		rest[i] = 0;
+	format_cpulist(rest, DAMON_BPF_MAX_CPUS, cl, sizeof(cl));
+	info("damon-bpf: DAMON has %d probes: CPU columns for the first %d online CPUs and W; "
+	     "CPUs %s have none (--probe 'allow cpumask %s' counts them together)",
+	     DAMON_MAX_PROBES, DAMON_MAX_PROBES - 1, cl, cl);
+	return 0;
+}
+
 /* The mode (DAMON, or the fallback: said), what it cannot do, the session's name. */
 static int monitor_prepare(struct runner *r, const struct run_opts *o)
 {
@@ -296,6 +309,8 @@ static int monitor_prepare(struct runner *r, const struct run_opts *o)
 	m->kfunc = !sp->bpf.no_kfunc && kernel_has_kfunc();
 	m->si.mode = (m->kfunc && m->reporting) || sp->ctx.page_table ? MODE_DAMON :
 		     MODE_FALLBACK;
+	if (default_breakdown(r))
+		return -1;
 	m->si.nr_cpus = libbpf_num_possible_cpus();
 	m->si.sample_us = sp->ctx.sample_us;
 	m->si.aggr_us = sp->ctx.aggr_us;
@@ -360,7 +375,7 @@ static int monitor_reporters(struct runner *r)
 	struct monitor *m = r->mon;
 	struct reporter_opts ro = {
 		.fault = m->fault, .perf = m->perf, .no_kfunc = !m->kfunc,
-		.aggregate = true, .perf_period = sp->bpf.perf_period,
+		.perf_period = sp->bpf.perf_period,
 	};
 
 	/* Without the pre-filter DAMON's sample filters (and its targets) alone decide. */
@@ -372,10 +387,13 @@ static int monitor_reporters(struct runner *r)
 			ro.nr_tgids = sp->ctx.nr_pids;
 		}
 	}
-	/* Fine buckets attribute accesses to DAMON's regions; 2 MiB ones are fallback regions. */
+	/*
+	 * With the kfunc the reporters report only.  Without it they aggregate: in fine buckets
+	 * to attribute to DAMON's regions (--source pte), or 2 MiB ones as fallback regions.
+	 */
 	m->shift = m->si.mode == MODE_DAMON ? 12 : DAMON_BPF_BUCKET_SHIFT;
 	ro.bucket_shift = m->shift;
-	/* With pte alone no program attaches; the (empty) counters and map still serve the view. */
+	/* With pte alone no program attaches; the (empty) counters still serve the view. */
 	if (reporter_start(&r->rep, &ro))
 		return -1;
 	if (m->perf && r->rep.perf.source == r->rep.perf.why)

@@ -157,3 +157,39 @@ void probe_describe(const struct probe_cfg *p, char *buf, size_t len)
 				f->value[0] ? " " : "", f->value);
 	}
 }
+
+/* A probe of one filter, matching and allowing: {allow TYPE [VALUE]}. */
+static void probe_one(struct probe_cfg *p, const char *type, const char *value)
+{
+	*p = (struct probe_cfg){ .nr_filters = 1 };
+	p->filters[0] = (struct probe_filter_cfg){ .matching = true, .allow = true };
+	snprintf(p->filters[0].type, sizeof(p->filters[0].type), "%s", type);
+	snprintf(p->filters[0].value, sizeof(p->filters[0].value), "%s", value);
+}
+
+int probe_breakdown(struct probe_cfg *probes, int *nr, bool cpu, bool write, char *msg,
+		    size_t len)
+{
+	uint8_t online[DAMON_BPF_MAX_CPUS];
+	int c, left = -1;
+	char n[16];
+
+	if (cpu && online_cpus(online, DAMON_BPF_MAX_CPUS) < 0)
+		return snprintf(msg, len, "cannot read the online CPUs"), -2;
+	for (c = 0; cpu && c < DAMON_BPF_MAX_CPUS; c++) {
+		if (!online[c])
+			continue;
+		if (*nr + write >= DAMON_MAX_PROBES) {
+			left = c;
+			break;
+		}
+		snprintf(n, sizeof(n), "%d", c);
+		probe_one(&probes[(*nr)++], "cpumask", n);
+	}
+	if (write && *nr == DAMON_MAX_PROBES)
+		return snprintf(msg, len, "no probe left for writes (at most %d)",
+				DAMON_MAX_PROBES), -2;
+	if (write)
+		probe_one(&probes[(*nr)++], "write", "");
+	return left;
+}

@@ -87,6 +87,14 @@ int probe_parse(const char *text, struct probe_cfg *p, char *msg, size_t len);
 int probe_check(const struct probe_cfg *p, char *msg, size_t len);
 /* The probe as probe_parse() reads it ("all" for a probe without filters). */
 void probe_describe(const struct probe_cfg *p, char *buf, size_t len);
+/*
+ * The breakdown probes after the *nr in probes[DAMON_MAX_PROBES]: {allow cpumask N} for each
+ * online CPU (cpu) while room is left, one kept for {allow write} (write), which comes last.
+ * Returns the first online CPU left without a probe (-1: none), or -2 (msg) when the online
+ * CPUs cannot be read or no probe is left for writes.
+ */
+int probe_breakdown(struct probe_cfg *probes, int *nr, bool cpu, bool write, char *msg,
+		    size_t len);
 
 /* --- policy (spec/policy.c): per-target schemes, priorities, retired schemes --------- */
 

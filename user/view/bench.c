@@ -5,7 +5,9 @@
 #include "lib/json.h"
 #include "view/bench.h"
 
-static const char *const phase_names[NR_PHASES] = { "off", "empty", "fallback", "kfunc" };
+static const char *const phase_names[NR_PHASES] = {
+	"off", "empty", "fallback", "kfunc", "kfunc+map",
+};
 
 static void print_json(const struct bench_result *res, double duration_s, long rounds)
 {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum phase { PH_OFF, PH_EMPTY, PH_FALLBACK, PH_KFUNC, NR_PHASES };
+enum phase { PH_OFF, PH_EMPTY, PH_FALLBACK, PH_KFUNC, PH_KFUNC_MAP, NR_PHASES };
 
 struct bench_result {
 	uint64_t faults, ns, cnt;	/* the churn's faults; the program's run time and runs */

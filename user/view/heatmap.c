@@ -7,7 +7,9 @@
  * started): DAMON's regions with the access rate of their last aggregation interval, or the
  * fallback buckets with the events counted since the last snapshot.  A bin's value is the
  * average, weighted by overlap in time and bytes, of the regions over it: DAMON's access rate
- * in percent, or reporter events per second per 4 KiB.  Where no DAMON region lies (gaps
+ * in percent, or reporter events per second per 4 KiB.  A breakdown (a CPU, reads or writes)
+ * of a DAMON record is the hits of the probe that counts them, in percent as the access rate;
+ * of other records (fallback, or DAMON before probes), the reporter events it selects.  Where no DAMON region lies (gaps
  * between the areas DAMON monitors) a bin has no data; in fallback records, where every fault
  * of the process is counted, an address without a bucket had no access: 0.
  *
@@ -126,6 +128,7 @@ struct heat_ctx {
 	struct heatmap *hm;
 	int pid;		/* -1: every region */
 	bool fallback;		/* regions count events; no region: no access */
+	int probe;		/* the breakdown's probe in a DAMON record, -1: reporter events */
 	double t_lo, t_hi;	/* the time range */
 };
 
@@ -164,7 +167,8 @@ static bool region_value(const struct heat_ctx *c, const struct session_info *si
 	if (c->hm->unit == HEAT_PERCENT) {
 		if (!s->max_nr_accesses)
 			return false;
-		*v = 100.0 * r->nr_accesses / s->max_nr_accesses;
+		*v = 100.0 * (c->probe >= 0 ? r->probe_hits[c->probe] : r->nr_accesses) /
+		     s->max_nr_accesses;
 		return true;
 	}
 	events = c->o->breakdown ? selected_events(c, si, r) : r->nr_accesses;
@@ -450,18 +454,55 @@ static int fill_grid(const char *path, struct heat_ctx *c, struct session_info *
 
 /* --- the whole ---------------------------------------------------------------------------- */
 
-static void name_values(struct heatmap *hm, const struct heatmap_opts *o)
+static void name_values(struct heatmap *hm, const struct heatmap_opts *o, const char *probe)
 {
 	char cpu[24] = "";
 
 	if (o->cpu >= 0)
 		snprintf(cpu, sizeof(cpu), " of CPU %d", o->cpu);
-	if (o->breakdown)
+	if (o->breakdown && probe)
+		snprintf(hm->what, sizeof(hm->what), "%s%s (DAMON probe '%s')", rw_name(o->rw), cpu,
+			 probe);
+	else if (o->breakdown)
 		snprintf(hm->what, sizeof(hm->what), "%s%s (reporter events)", rw_name(o->rw), cpu);
 	else if (hm->unit == HEAT_PERCENT)
 		snprintf(hm->what, sizeof(hm->what), "DAMON access rate");
 	else
 		snprintf(hm->what, sizeof(hm->what), "accesses (reporter events, fallback mode)");
+}
+
+/*
+ * The probe that counts a breakdown, as probe_describe() writes it: {allow cpumask N},
+ * {allow write}, {reject write} (reads), or with a CPU {reject non write; allow cpumask N},
+ * {reject write; allow cpumask N}.
+ */
+static void breakdown_probe(const struct heatmap_opts *o, char *buf, size_t len)
+{
+	char cpu[32];
+
+	snprintf(cpu, sizeof(cpu), "allow cpumask %d", o->cpu);
+	if (o->rw == HEAT_RW_ALL)
+		snprintf(buf, len, "%s", cpu);
+	else if (o->cpu < 0)
+		snprintf(buf, len, o->rw == HEAT_RW_WRITES ? "allow write" : "reject write");
+	else
+		snprintf(buf, len, "%s; %s", o->rw == HEAT_RW_WRITES ? "reject non write" :
+			 "reject write", cpu);
+}
+
+/* A breakdown of a DAMON record without reporter events: the probe that counts it. */
+static int find_probe(const char *path, const struct session_info *si,
+		      const struct heatmap_opts *o, struct heat_ctx *c)
+{
+	char want[64];
+	int p;
+
+	breakdown_probe(o, want, sizeof(want));
+	for (p = 0; p < (int)si->nr_probes; p++)
+		if (!strcmp(si->probes[p], want))
+			return c->probe = p, 0;
+	return err("%s has no probe that counts this breakdown ('%s'; its probes: %d): record "
+		   "it with --probe '%s'", path, want, si->nr_probes, want);
 }
 
 /* What the survey says against the options: the pid, the breakdown, the time range. */
@@ -485,10 +526,14 @@ static int check_survey(const char *path, const struct survey *sv, const struct 
 	if (o->breakdown && o->cpu >= (int)si->nr_cpus)
 		return err("--breakdown cpu=%d: %s was recorded with %u CPUs (0-%u)", o->cpu, path,
 			   si->nr_cpus, si->nr_cpus - 1);
-	if (o->breakdown && !sv->any_events)
+	if (o->breakdown && !sv->any_events && si->mode == MODE_DAMON && si->nr_probes) {
+		if (find_probe(path, si, o, c))
+			return -1;
+	} else if (o->breakdown && !sv->any_events) {
 		return err("%s holds no per-CPU or read/write breakdown: its regions carry no "
 			   "reporter events (sessions with --paddr or --source pte alone record "
 			   "none); draw it without --breakdown", path);
+	}
 	if (o->have_time && (o->time_start >= sv->last))
 		return err("--time-range: %s covers 0-%.3f s", path, sv->last);
 	return 0;
@@ -498,15 +543,15 @@ int heatmap_from_record(const char *path, const struct heatmap_opts *o, struct h
 {
 	struct session_info si;
 	struct survey sv = { 0 };
-	struct heat_ctx c = { .o = o, .hm = hm };
+	struct heat_ctx c = { .o = o, .hm = hm, .probe = -1 };
 
 	memset(hm, 0, sizeof(*hm));
 	if (for_each_snapshot(path, &si, survey_add, &sv) || check_survey(path, &sv, &si, o, &c))
 		return -1;
 	snprintf(hm->desc, sizeof(hm->desc), "%s", si.desc);
 	c.fallback = si.mode == MODE_FALLBACK;
-	hm->unit = c.fallback || o->breakdown ? HEAT_EVENTS : HEAT_PERCENT;
-	name_values(hm, o);
+	hm->unit = c.fallback || (o->breakdown && c.probe < 0) ? HEAT_EVENTS : HEAT_PERCENT;
+	name_values(hm, o, c.probe >= 0 ? si.probes[c.probe] : NULL);
 	hm->nr_time = o->nr_time;
 	hm->nr_addr = o->nr_addr;
 	hm->time_start = o->have_time ? o->time_start : 0;

@@ -107,13 +107,35 @@ static void print_json(FILE *f, const struct session_info *si, const struct snap
 	jw_end(&w, '}');
 }
 
-static void print_table(FILE *f, const struct session_info *si, const struct snapshot *s,
-			const struct view_opts *o)
+/*
+ * A probe's column: CPUn for {allow cpumask n} (one CPU), W for {allow write}, else Pp.  The
+ * legend under the table names every probe's filters.
+ */
+static void probe_label(const struct session_info *si, int p, char *buf, size_t len)
 {
-	const struct view_region **order;
-	int i, c, n = si->nr_cpus, shown;
-	char sz[32], age[32];
+	char end;
+	int cpu;
 
+	if (sscanf(si->probes[p], "allow cpumask %d%c", &cpu, &end) == 1 && cpu >= 0)
+		snprintf(buf, len, "CPU%d", cpu);
+	else if (!strcmp(si->probes[p], "allow write"))
+		snprintf(buf, len, "W");
+	else
+		snprintf(buf, len, "P%d", p);
+}
+
+/*
+ * The reporters' CPUn R/W columns: in fallback mode, and in DAMON mode without probes (there
+ * the reporters aggregate only when the kernel has no kfunc and DAMON samples page tables).
+ */
+static bool rw_columns(const struct session_info *si)
+{
+	return si->mode == MODE_FALLBACK || !si->nr_probes;
+}
+
+/* The session and the reporters' counters, above the table. */
+static void print_counters(FILE *f, const struct session_info *si, const struct snapshot *s)
+{
 	fprintf(f, "\n%s\n", si->desc);
 	fprintf(f, "t=%.1fs  %d regions  reporter: seen %llu, filtered %llu, ", s->time,
 		s->nr_regions, (unsigned long long)s->stats[STAT_SEEN],
@@ -130,6 +152,16 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 		fprintf(f, "aggregated %llu, map full %llu\n",
 			(unsigned long long)s->stats[STAT_AGGREGATED],
 			(unsigned long long)s->stats[STAT_AGG_FULL]);
+}
+
+static void print_table(FILE *f, const struct session_info *si, const struct snapshot *s,
+			const struct view_opts *o)
+{
+	const struct view_region **order;
+	int i, c, n = si->nr_cpus, shown;
+	char sz[32], age[32];
+
+	print_counters(f, si, s);
 
 	order = calloc(s->nr_regions ? s->nr_regions : 1, sizeof(*order));
 	if (!order)
@@ -140,9 +172,13 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 
 	fprintf(f, "  %-14s %-14s %10s %8s %8s", "START", "END", "SIZE",
 		si->mode == MODE_DAMON ? "ACCESS" : "EVENTS", "AGE");
-	for (c = 0; c < (int)si->nr_probes; c++)
-		fprintf(f, " %5s%d", "P", c);
-	for (c = 0; c < n; c++) {
+	for (c = 0; c < (int)si->nr_probes; c++) {
+		char h[16];
+
+		probe_label(si, c, h, sizeof(h));
+		fprintf(f, " %6s", h);
+	}
+	for (c = 0; rw_columns(si) && c < n; c++) {
 		char h[24];
 
 		snprintf(h, sizeof(h), "CPU%d R/W", c);
@@ -168,7 +204,7 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 		for (c = 0; c < (int)si->nr_probes; c++)
 			fprintf(f, " %5u%%", s->max_nr_accesses ?
 				100 * r->probe_hits[c] / s->max_nr_accesses : r->probe_hits[c]);
-		for (c = 0; c < n; c++) {
+		for (c = 0; rw_columns(si) && c < n; c++) {
 			snprintf(rw, sizeof(rw), "%llu/%llu", (unsigned long long)r->reads[c],
 				 (unsigned long long)r->writes[c]);
 			fprintf(f, "  %14s", rw);
@@ -177,8 +213,12 @@ static void print_table(FILE *f, const struct session_info *si, const struct sna
 	}
 	if (shown < s->nr_regions)
 		fprintf(f, "  ... %d colder regions (--top 0 shows all)\n", s->nr_regions - shown);
-	for (c = 0; c < (int)si->nr_probes; c++)
-		fprintf(f, "  P%d: %s (hits, %% of the samples)\n", c, si->probes[c]);
+	for (c = 0; c < (int)si->nr_probes; c++) {
+		char h[16];
+
+		probe_label(si, c, h, sizeof(h));
+		fprintf(f, "  %s: probe %d, %s (hits, %% of the samples)\n", h, c, si->probes[c]);
+	}
 	free(order);
 }
 
