@@ -164,8 +164,8 @@ static void print_fault_vs_pte(const struct bench_report *rep)
 		return;
 	phase_stats(rep, ipte, &pte);
 	phase_stats(rep, ifault, &fault);
-	printf("fault/pte: cost %.2fx, kdamond CPU %.2fx, ns per region and sample %.2fx\n",
-	       pte.overhead > 0 ? fault.overhead / pte.overhead : 0,
+	printf("fault/pte: work lost %.2fx, kdamond CPU %.2fx, ns per region and sample %.2fx\n",
+	       pte.ratio < 1 ? (1 - fault.ratio) / (1 - pte.ratio) : 0,
 	       pte.kd_pct > 0 ? fault.kd_pct / pte.kd_pct : 0,
 	       pte.cost_ns > 0 ? fault.cost_ns / pte.cost_ns : 0);
 }
