@@ -19,7 +19,7 @@ def load(path):
 
 def cells(ph):
     if ph is None or "skipped" in ph:
-        return ["n/a", "", "", ""]
+        return ["n/a", "", "", ""] if ph is not None else ["-", "", "", ""]
     spread = "%.3f-%.3f" % (ph["ratio_min"], ph["ratio_max"])
     kd = "%.2f%%" % ph["kdamond_cpu_pct"] if "kdamond_cpu_pct" in ph else "-"
     ns = "%.0f" % ph["ns_per_region_sample"] if "ns_per_region_sample" in ph else "-"
@@ -33,18 +33,18 @@ def main():
     names = []
     for _, o in sides:
         names += [n for n in o.get("phases", {}) if n not in names]
-    fmt = "%-10s" + "  %6s %-11s %7s %8s" * 2
+    fmt = "%-10s" + "  %6s %-12s %7s %8s" * 2
     o = next((o for _, o in sides if "rounds" in o), {})
     print("bench --workload %s: %s rounds of %s s a phase; medians, SPREAD the rounds' "
           "lowest and\nhighest ratio to 'off'; KDAMOND its CPU share; NS/REG/S its CPU time "
           "per region and\nsampling interval" % (o.get("workload"), o.get("rounds"),
                                                  o.get("duration_s")))
-    print("%-10s  %-35s  %-35s" % ("", "---------------- host ----------------"[:35],
-                                   "---------------- guest ---------------"[:35]))
+    print("%-10s  %s  %s" % ("", "host".center(36, "-"), "guest".center(36, "-")))
     print(fmt % ("PHASE", "VS OFF", "SPREAD", "KDAMOND", "NS/REG/S",
                  "VS OFF", "SPREAD", "KDAMOND", "NS/REG/S"))
     for n in names:
-        print(fmt % tuple([n] + sum((cells(o.get("phases", {}).get(n)) for _, o in sides), [])))
+        print((fmt % tuple([n] + sum((cells(o.get("phases", {}).get(n)) for _, o in sides),
+                                     []))).rstrip())
     for side, o in sides:
         if "error" in o:
             print("%s: %s" % (side, o["error"]))

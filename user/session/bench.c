@@ -141,7 +141,9 @@ static int start_child(struct child *c, const struct bench_args *a)
 	close(ready[1]);
 	r = read(ready[0], &r, 1) == 1;
 	close(ready[0]);
-	return r ? 0 : err("the workload child died before it started (out of memory?)");
+	if (!r && !exiting)
+		return err("the workload child died before it started (out of memory?)");
+	return r ? 0 : -1;
 }
 
 static void stop_child(struct child *c)
