@@ -19,8 +19,10 @@ p = run([LOADER, "bench", "--duration", "300ms", "--rounds", "2", "--json"], che
         timeout=240)
 objs = json_lines(p.stdout)
 log("  stderr: " + p.stderr.strip().replace("\n", "\n  stderr: "))
-check(p.returncode == 0 and objs and "kfunc" in objs[0].get("phases", {}),
-      "a whole bench run: exit %d, JSON with a kfunc phase" % p.returncode)
+ph = objs[0].get("phases", {}) if objs else {}
+check(p.returncode == 0 and "kfunc" in ph and "kfunc+map" in ph,
+      "a whole bench run: exit %d, JSON with kfunc and kfunc+map phases (%s)" %
+      (p.returncode, sorted(ph)))
 check("not permitted" not in p.stderr and "writing" not in p.stderr,
       "no error writing DAMON sysfs at its end")
 check(not leftovers(), "nothing left after it (%s)" % leftovers())

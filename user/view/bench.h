@@ -6,15 +6,45 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum phase { PH_OFF, PH_EMPTY, PH_FALLBACK, PH_KFUNC, PH_KFUNC_MAP, NR_PHASES };
+#define BENCH_MAX_ROUNDS 100
+#define BENCH_MAX_PHASES 5	/* the most phases a workload has */
 
-struct bench_result {
-	uint64_t faults, ns, cnt;	/* the churn's faults; the program's run time and runs */
-	double secs;
-	bool ran;
-	const char *why;		/* why the phase did not run */
+/* What a phase attaches to the workload. */
+struct bench_phase {
+	const char *name;		/* the row's name and JSON key */
+	bool empty;			/* the empty tp_btf program on page_fault_user */
+	bool fault, perf;		/* the reporter's sources */
+	bool maps;			/* the reporter aggregates in maps (no kfunc) */
+	bool map_pages;			/* ... and also calls the kfunc (4 KiB buckets) */
+	bool page_table, page_fault;	/* a DAMON context of ours (vaddr on the workload) */
 };
 
-void bench_print(const struct bench_result *res, double duration_s, long rounds, bool json);
+/* One round of one phase. */
+struct bench_sample {
+	double work, secs;		/* the workload's operations (or faults), the time */
+	double kd_ns;			/* the kdamond's CPU time (utime + stime); -1: none */
+	double nr_regions, samples;	/* its regions at the end, sampling intervals passed */
+	uint64_t ns, cnt;		/* the measured program's run time and runs */
+};
+
+struct bench_result {
+	struct bench_phase ph;		/* as run: on a stock kernel perf runs in maps */
+	struct bench_sample s[BENCH_MAX_ROUNDS];	/* s[r]: round r */
+	int n;				/* rounds run */
+	const char *why;		/* why the phase did not run (n/a) */
+	const char *note;		/* how it ran, when not as its name says */
+};
+
+struct bench_report {
+	const char *workload, *unit;	/* "compute" "ops", or "churn" "faults" */
+	uint64_t size;
+	double duration_s;
+	long rounds;
+	char perf_desc[512];		/* the perf source's events, when the perf phase ran */
+	struct bench_result res[BENCH_MAX_PHASES];	/* res[0]: nothing attached */
+	int nr;
+};
+
+void bench_print(const struct bench_report *rep, bool json);
 
 #endif
