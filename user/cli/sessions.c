@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "lib/util.h"
 #include "session/session.h"
+#include "view/prom.h"
 
 static const char stop_doc[] =
 "Stop sessions and remove all they created.  A session whose loader runs\n"
@@ -28,6 +30,7 @@ struct names_args {
 	char **names;
 	int nr;
 	bool all, json;
+	const char *prom;
 };
 
 static error_t names_opt(int key, char *arg, struct argp_state *state)
@@ -40,6 +43,10 @@ static error_t names_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		a->json = true;
+		break;
+	case OPT_PROM:
+		prom_arg(arg, state);
+		a->prom = arg;
 		break;
 	case ARGP_KEY_ARG:
 		a->names = realloc(a->names, (a->nr + 1) * sizeof(*a->names));
@@ -102,11 +109,17 @@ static const char status_doc[] =
 "got its target (tried and applied bytes, quota exceeds), its effective quota\n"
 "and the current values of its quota goals, per node where goals name nodes.\n"
 "\n"
-"USAGE: damon-bpf status [--json]\n"
+"With --prom FILE: once, as node_exporter textfile metrics, every session's\n"
+"kdamond state and owner, and the pinned sessions' reporter counters (a start\n"
+"session has no loader to write --prom every interval: run this from a timer).\n"
+"The file appears whole (written beside it, renamed over it).\n"
+"\n"
+"USAGE: damon-bpf status [--json | --prom FILE]\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf status\n"
 "  damon-bpf status --json\n"
+"  damon-bpf status --prom /var/lib/prometheus/node-exporter/damon-bpf.prom\n"
 "  bpftool map dump pinned /sys/fs/bpf/damon-bpf/NAME/stats\n"
 EXIT_DOC;
 
@@ -114,12 +127,13 @@ int cmd_status(int argc, char **argv)
 {
 	static const struct argp_option opts[] = {
 		{ "json", 'j', NULL, 0, "One JSON object per session" },
+		{ "prom", OPT_PROM, "FILE", 0, "Write the sessions as metrics to FILE, once" },
 		{},
 	};
 	static const struct argp argp = { opts, names_opt, NULL, status_doc };
 	struct names_args a = {};
 	char **names;
-	int i, n;
+	int i, n, ret;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
@@ -127,10 +141,19 @@ int cmd_status(int argc, char **argv)
 		free(a.names);
 		return err("status takes no argument (it lists every session)"), EXIT_USAGE;
 	}
+	if (a.json && a.prom)
+		return err("status: --json or --prom, not both"), EXIT_USAGE;
 	if (geteuid() != 0)
 		return err("reading sessions needs root: run damon-bpf as root"), EXIT_RUNTIME;
 	install_signal_handlers();
 	n = session_list(&names);
+	if (a.prom) {
+		ret = prom_check(a.prom) || session_status_prom(a.prom, names, n);
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return ret ? EXIT_RUNTIME : 0;
+	}
 	if (!n && !a.json)
 		printf("no damon-bpf session\n");
 	for (i = 0; i < n; i++) {

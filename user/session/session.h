@@ -108,5 +108,7 @@ int session_list(char ***out);
 int session_stop(const char *name);
 /* Prints session name's status: a running scheme session's stats, else its record. */
 void session_status(const char *name, bool json);
+/* 'status --prom FILE': the sessions' states and pinned counters as metrics, once. */
+int session_status_prom(const char *path, char **names, int n);
 
 #endif

@@ -5,6 +5,7 @@
  * record, the pinned counters and the kdamond's state for the view.
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 #include "lib/util.h"
 #include "session/runner.h"
 #include "session/session.h"
+#include "view/prom.h"
 #include "view/status.h"
 
 static const char *path_of(const char *name, char *buf, size_t len)
@@ -107,4 +109,26 @@ void session_status(const char *name, bool json)
 		return;
 	status_gather(&e, name, &sf);
 	status_print(&e, json);
+}
+
+int session_status_prom(const char *path, char **names, int n)
+{
+	struct session_file *sf = calloc(n ? n : 1, sizeof(*sf));
+	struct status_entry *e = calloc(n ? n : 1, sizeof(*e));
+	int i, ret = -1;
+
+	if (!sf || !e) {
+		err("out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (session_read(names[i], &sf[i]))
+			sf[i] = (struct session_file){ .kind = "pinned", .kdamond = -1 };
+		status_gather(&e[i], names[i], &sf[i]);
+	}
+	ret = prom_write_status(path, e, n);
+out:
+	free(sf);
+	free(e);
+	return ret;
 }

@@ -154,6 +154,38 @@ static void write_reporter(struct prom_writer *w, const uint64_t *st)
 	}
 }
 
+/* The reporter counters of several sessions, a family at a time (each family is whole). */
+static void fill_status(struct prom_writer *w, const void *a, const void *b)
+{
+	const struct status_entry *e = a;
+	int n = *(const int *)b, j;
+	size_t i;
+
+	pw_family(w, "damon_bpf_session_kdamond_on", "gauge",
+		  "Whether the session's kdamond runs (1), or it has none or it stopped (0)");
+	for (j = 0; j < n; j++) {
+		w->session = e[j].name;
+		pw_u64(w, !strcmp(e[j].kdamond, "on"), "kind", e[j].kind, NULL);
+	}
+	pw_family(w, "damon_bpf_session_owner_gone", "gauge",
+		  "Whether the session's loader died and left it (1): 'damon-bpf stop' cleans up");
+	for (j = 0; j < n; j++) {
+		w->session = e[j].name;
+		pw_u64(w, e[j].owner_gone, "kind", e[j].kind, NULL);
+	}
+	for (i = 0; i < ARRAY_SIZE(reporter_metrics); i++) {
+		if (reporter_metrics[i].name)
+			pw_family(w, reporter_metrics[i].name, "counter", reporter_metrics[i].help);
+		for (j = 0; j < n; j++) {
+			if (!e[j].pins)
+				continue;
+			w->session = e[j].name;
+			pw_u64(w, e[j].stats[reporter_metrics[i].stat], reporter_metrics[i].key,
+			       reporter_metrics[i].value, NULL);
+		}
+	}
+}
+
 static void write_time(struct prom_writer *w, double t)
 {
 	pw_family(w, "damon_bpf_session_time_seconds", "gauge",
@@ -405,4 +437,9 @@ int prom_write_stats(const char *path, const char *session, const struct stats_r
 		     const uint64_t *reporter)
 {
 	return commit(path, session, fill_stats, r, reporter);
+}
+
+int prom_write_status(const char *path, const struct status_entry *e, int n)
+{
+	return commit(path, NULL, fill_status, e, &n);
 }

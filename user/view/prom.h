@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "view/stats.h"
+#include "view/status.h"
 #include "view/view.h"
 
 /*
@@ -46,5 +47,11 @@ int prom_write_snapshot(const char *path, const char *session, const struct sess
  */
 int prom_write_stats(const char *path, const char *session, const struct stats_report *r,
 		     const uint64_t *reporter);
+/*
+ * 'status --prom': once, every session's kdamond state and, for the sessions whose counters
+ * are pinned (start, monitor --pin: no loader writes them every interval), their reporter
+ * counters, a session label each.  0, or -1 (said).
+ */
+int prom_write_status(const char *path, const struct status_entry *e, int n);
 
 #endif
