@@ -163,6 +163,8 @@ int damon_start(struct damon_session *s);
 int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c);
 /* The same, but a refused commit is -1 with errno and no message (the caller decides). */
 int damon_commit_quiet(struct damon_session *s, const struct damon_ctx_cfg *c);
+/* Says why damon_commit_quiet() failed (errno e; 0: its file write said it already); -1. */
+int damon_commit_failed(const struct damon_session *s, int e);
 /* Stops and removes our kdamond; safe to call twice. */
 void damon_release(struct damon_session *s);
 bool damon_running(const struct damon_session *s);

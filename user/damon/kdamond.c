@@ -69,11 +69,14 @@ int damon_commit_quiet(struct damon_session *s, const struct damon_ctx_cfg *c)
 	return put_quiet(s->dir, "state", "commit");
 }
 
+int damon_commit_failed(const struct damon_session *s, int e)
+{
+	return e ? err("writing 'commit' to %s/state: %s", s->dir, strerror(e)) : -1;
+}
+
 int damon_commit(struct damon_session *s, const struct damon_ctx_cfg *c)
 {
-	if (damon_commit_quiet(s, c))
-		return errno ? err("writing 'commit' to %s/state: %s", s->dir, strerror(errno)) : -1;
-	return 0;
+	return damon_commit_quiet(s, c) ? damon_commit_failed(s, errno) : 0;
 }
 
 bool damon_running(const struct damon_session *s)

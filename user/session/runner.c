@@ -72,7 +72,7 @@ int runner_commit(struct runner *r)
 	/* Nothing was applied: the exited targets go, in a commit that says so. */
 	if (runner_commit_raced_exit(r, e, NULL))
 		return drop_exited(r, &left);
-	return e ? err("writing 'commit' to %s/state: %s", r->d.dir, strerror(e)) : -1;
+	return damon_commit_failed(&r->d, e);
 }
 
 int runner_check_nodes(struct spec *sp)

@@ -63,6 +63,13 @@ int session_stop(const char *name)
 	return ret;
 }
 
+/* A session's owner record; a session with pins and no record is a pinned one. */
+static void read_or_pinned(const char *name, struct session_file *sf)
+{
+	if (session_read(name, sf))
+		*sf = (struct session_file){ .kind = "pinned", .kdamond = -1 };
+}
+
 /* The status entry of a session from its record: pinned, monitor, bench, or a dead one's. */
 static void status_gather(struct status_entry *e, const char *name, const struct session_file *sf)
 {
@@ -99,8 +106,7 @@ void session_status(const char *name, bool json)
 	struct status_entry e;
 	struct session_file sf;
 
-	if (session_read(name, &sf))
-		sf = (struct session_file){ .kind = "pinned", .kdamond = -1 };
+	read_or_pinned(name, &sf);
 	/* A scheme session with its loader: its schemes' stats. */
 	if (!exiting && sf.spec[0] && session_owner_alive(&sf) &&
 	    !session_scheme_status(name, &sf, json))
@@ -122,8 +128,7 @@ int session_status_prom(const char *path, char **names, int n)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (session_read(names[i], &sf[i]))
-			sf[i] = (struct session_file){ .kind = "pinned", .kdamond = -1 };
+		read_or_pinned(names[i], &sf[i]);
 		status_gather(&e[i], names[i], &sf[i]);
 	}
 	ret = prom_write_status(path, e, n);

@@ -88,7 +88,7 @@ static int commit_obsolete(struct runner *r, bool *gone)
 	}
 	e = errno;
 	if (!runner_commit_raced_exit(r, e, gone))
-		return e ? err("writing 'commit' to %s/state: %s", r->d.dir, strerror(e)) : -1;
+		return damon_commit_failed(&r->d, e);
 	if (spec_load(sp, r->spec_path) || runner_check_nodes(sp))
 		return -1;
 	for (t = 0; t < sp->ctx.nr_pids; t++) {
