@@ -83,8 +83,12 @@ bool damon_running(const struct damon_session *s)
 {
 	char state[32];
 
-	return s->kdamond >= 0 && !damon_read(s->dir, "state", state, sizeof(state)) &&
-	       !strcmp(state, "on");
+	if (s->kdamond < 0)
+		return false;
+	/* Still EBUSY after damon_read()'s retries: the kdamond holds DAMON's lock, so it runs. */
+	if (damon_read(s->dir, "state", state, sizeof(state)))
+		return errno == EBUSY;
+	return !strcmp(state, "on");
 }
 
 int damon_kdamond_pid(const struct damon_session *s)

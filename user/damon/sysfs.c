@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * damon-bpf: DAMON sysfs files read and written the way damo does it (see damon/sysfs.h):
- * writes retried while DAMON answers EBUSY, errors that name the file and the value.
+ * reads and writes retried while DAMON answers EBUSY, errors that name the file and the value.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -31,21 +31,33 @@ bool exists_at(const char *dir, const char *rel)
 }
 
 /*
- * Writes val to dir/rel; -1 with errno, and no message (for requests a kernel may not know).
- * DAMON sysfs stores take damon_sysfs_lock with mutex_trylock() and answer EBUSY when it is
- * held, which a running kdamond does briefly every sampling interval: retry.
+ * DAMON sysfs takes damon_sysfs_lock with mutex_trylock() in its stores and in the shows of
+ * 'state' and 'pid', and answers EBUSY when it is held, which a running kdamond does briefly
+ * every sampling interval (and, during a tried_regions update, for as long as the update
+ * takes): EBUSY is no answer, the call is retried for up to a second.  Returns whether to
+ * retry after a failed call (errno kept).
  */
+static bool busy_retry(int *tries)
+{
+	int e = errno;
+
+	if (e != EBUSY || ++*tries > 100)
+		return false;
+	usleep(10000);
+	errno = e;
+	return true;
+}
+
+/* Writes val to dir/rel; -1 with errno, and no message (for requests a kernel may not know). */
 int put_quiet(const char *dir, const char *rel, const char *val)
 {
 	char path[640];
-	int tries;
+	int tries = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	for (tries = 0; write_file(path, "%s", val); tries++) {
-		if (errno != EBUSY || tries == 100)
+	while (write_file(path, "%s", val))
+		if (!busy_retry(&tries))
 			return -1;
-		usleep(10000);
-	}
 	return 0;
 }
 
@@ -91,10 +103,13 @@ int put_count(const char *dir, const char *rel, int n)
 int damon_read(const char *dir, const char *rel, char *buf, size_t len)
 {
 	char path[640];
+	int tries = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	if (read_file(path, buf, len) < 0)
-		return -1;
+	/* A 'state' read that failed with EBUSY once made a session take its kdamond for gone. */
+	while (read_file(path, buf, len) < 0)
+		if (!busy_retry(&tries))
+			return -1;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
