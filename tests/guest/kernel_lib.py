@@ -15,7 +15,7 @@ from dbtest import *  # noqa: E402,F403
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORTS = DAMON + "/access_reports"
-ADV_READ, ADV_WRITE, ADV_STORM = 0x7d000, 0x7d001, 0x7d002
+ADV_READ, ADV_WRITE, ADV_STORM, ADV_BURST = 0x7d000, 0x7d001, 0x7d002, 0x7d003
 NR_MADVISE = 28
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -86,6 +86,11 @@ def report(addr, length, write=False, storm=False):
     """Report an access to [addr, addr + length) through madv_report."""
     adv = ADV_STORM if storm else ADV_WRITE if write else ADV_READ
     libc.syscall(NR_MADVISE, ctypes.c_ulong(addr), ctypes.c_ulong(length), ctypes.c_ulong(adv))
+
+
+def burst(addr, n):
+    """n (at most 4096) page-sized write reports at addr in one BPF program run."""
+    libc.syscall(NR_MADVISE, ctypes.c_ulong(addr), ctypes.c_ulong(n), ctypes.c_ulong(ADV_BURST))
 
 
 class Area:

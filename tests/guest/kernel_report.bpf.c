@@ -4,7 +4,8 @@
  *
  * madv_report: a madvise() with a magic advice reports [addr, addr + len) of the calling
  *   thread, on its CPU: a deterministic access source for tests of filters and matching.
- *     advice DBT_ADV_READ: a read, DBT_ADV_WRITE: a write, DBT_ADV_STORM: 4096 writes.
+ *     advice DBT_ADV_READ: a read, DBT_ADV_WRITE: a write, DBT_ADV_STORM: 4096 writes,
+ *     DBT_ADV_BURST: len writes of a page each (at most 4096).
  *   The kernel refuses the magic advice with -EINVAL, so the call has no other effect.
  * madv_noreport: the same as madv_report for single reads and writes, without the kfunc
  *   call: the baseline of the report path cost (bpf_stats run_time_ns).
@@ -22,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define DBT_ADV_READ	0x7d000
 #define DBT_ADV_WRITE	0x7d001
 #define DBT_ADV_STORM	0x7d002
+#define DBT_ADV_BURST	0x7d003
 #define STORM_REPORTS	4096
 
 #define F_WRITE		(1ULL << 0)
@@ -57,6 +59,9 @@ int BPF_PROG(madv_report, struct pt_regs *regs, long id)
 		/* no per-call accounting: branches would multiply verifier states */
 		for (i = 0; i < STORM_REPORTS; i++)
 			bpf_damon_report_access(addr, 0, len, F_WRITE);
+	} else if (advice == DBT_ADV_BURST) {
+		for (i = 0; i < STORM_REPORTS && i < len; i++)
+			bpf_damon_report_access(addr, 0, 4096, F_WRITE);
 	}
 	return 0;
 }
