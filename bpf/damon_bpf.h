@@ -69,9 +69,9 @@ struct access_key {
 	__u32 pad;
 };
 
+/* The value of "accesses": nothing else, since every field is written on every access. */
 struct access_val {
 	__u64 count;
-	__u64 last_ns;		/* bpf_ktime_get_ns() of the last access */
 };
 
 #endif /* DAMON_BPF_H */

@@ -60,17 +60,18 @@ struct {
 	__type(value, struct access_val);
 } accesses SEC(".maps");
 
-static __always_inline void stat_inc(const __u32 idx)
+/* This CPU's counters: one map lookup an event, whatever it counts. */
+static __always_inline __u64 *stats_here(void)
 {
 	__u32 zero = 0;
-	__u64 *v = bpf_map_lookup_elem(&stats, &zero);
 
-	/* Per-CPU, and idx is a constant after inlining: a plain increment is safe. */
-	if (v && idx < STAT_MAX)
-		v[idx] += 1;
+	return bpf_map_lookup_elem(&stats, &zero);
 }
 
-static __always_inline void count_access(__u32 tgid, __u64 addr, bool write)
+/* Per-CPU: a plain increment is safe (idx < STAT_MAX, a constant or one of two). */
+#define stat_inc(st, idx) ((st)[(idx)] += 1)
+
+static __always_inline void count_access(__u64 *st, __u32 tgid, __u64 addr, bool write)
 {
 	struct access_key key = {
 		.tgid = tgid,
@@ -86,23 +87,25 @@ static __always_inline void count_access(__u32 tgid, __u64 addr, bool write)
 		bpf_map_update_elem(&accesses, &key, &init, BPF_NOEXIST);
 		val = bpf_map_lookup_elem(&accesses, &key);
 		if (!val) {
-			stat_inc(STAT_AGG_FULL);
+			stat_inc(st, STAT_AGG_FULL);
 			return;
 		}
 	}
 	__sync_fetch_and_add(&val->count, 1);
-	val->last_ns = bpf_ktime_get_ns();
-	stat_inc(STAT_AGGREGATED);
+	stat_inc(st, STAT_AGGREGATED);
 }
 
 static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool write, __u64 flags)
 {
 	/* Whether the map counts: constants at load, so one of the two paths is pruned. */
 	bool counts = !use_kfunc || !bpf_damon_report_access || aggregate;
+	__u64 *st = stats_here();
 	__u32 tgid = 0;
 	int ret;
 
-	stat_inc(STAT_SEEN);
+	if (!st)
+		return 0;
+	stat_inc(st, STAT_SEEN);
 	/*
 	 * A kernel address (bit 63: x86-64 user space ends below 1 << 47, or 1 << 56 with
 	 * 5-level paging; the kernel half starts at 0xffff800000000000, or 0xff00000000000000)
@@ -129,7 +132,7 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 		if (!on || !*on)
 			goto filtered;
 	}
-	stat_inc(write ? STAT_WRITES : STAT_READS);
+	stat_inc(st, write ? STAT_WRITES : STAT_READS);
 
 	if (use_kfunc && bpf_damon_report_access) {
 		if (write)
@@ -139,28 +142,28 @@ static __always_inline int handle_access_paddr(__u64 addr, __u64 paddr, bool wri
 		ret = bpf_damon_report_access(addr, paddr, report_size, flags);
 		switch (ret) {
 		case 0:
-			stat_inc(STAT_REPORTED);
+			stat_inc(st, STAT_REPORTED);
 			break;
 		case -28:	/* ENOSPC */
-			stat_inc(STAT_DROP_FULL);
+			stat_inc(st, STAT_DROP_FULL);
 			break;
 		case -16:	/* EBUSY */
-			stat_inc(STAT_DROP_BUSY);
+			stat_inc(st, STAT_DROP_BUSY);
 			break;
 		case -2:	/* ENOENT */
-			stat_inc(STAT_DROP_NOCTX);
+			stat_inc(st, STAT_DROP_NOCTX);
 			break;
 		default:
-			stat_inc(STAT_DROP_INVAL);
+			stat_inc(st, STAT_DROP_INVAL);
 			break;
 		}
 		if (!aggregate)
 			return 0;
 	}
-	count_access(tgid, addr, write);
+	count_access(st, tgid, addr, write);
 	return 0;
 filtered:
-	stat_inc(STAT_FILTERED);
+	stat_inc(st, STAT_FILTERED);
 	return 0;
 }
 
