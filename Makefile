@@ -224,16 +224,26 @@ distclean:
 # Benchmarks print ratios side by side; they are not tests (nothing asserts on time).  The host
 # runs what its stock kernel allows (no DAMON: it is never written there), the guest all phases.
 BENCH_ARGS ?= --workload compute --duration 3s --rounds 5
+BENCH_CHURN_ARGS ?= --workload churn --duration 2s --rounds 7
 GUEST_LOCK ?= /tmp/damon-bpf-guest.lock
 bench: all
 	$(Q)mkdir -p $(BUILD)/bench
-	$(Q)echo "== host ($$(uname -r)): damon-bpf bench $(BENCH_ARGS)"
+	$(Q)echo "== host ($$(uname -r)): damon-bpf bench $(BENCH_ARGS), then --workload churn"
 	$(Q)$(LOADER) bench $(BENCH_ARGS) --json > $(BUILD)/bench/host.json
-	$(Q)echo "== guest (build/kernel): the same, one guest at a time ($(GUEST_LOCK))"
-	$(Q)rm -f $(BUILD)/bench/guest/guest.json
-	$(Q)flock $(GUEST_LOCK) tests/vm/run --timeout 900 --out $(BUILD)/bench/guest \
-		--cmd '$(LOADER) bench $(BENCH_ARGS) --json > $$DB_OUT/guest.json'
+	$(Q)$(LOADER) bench $(BENCH_CHURN_ARGS) --json > $(BUILD)/bench/host-churn.json
+	$(Q)echo "== guest (build/kernel): the same and tests/bench/ring.py, one guest at a time ($(GUEST_LOCK))"
+	$(Q)rm -f $(BUILD)/bench/guest/guest.json $(BUILD)/bench/guest/guest-churn.json \
+		$(BUILD)/bench/guest/ring.txt
+	$(Q)flock $(GUEST_LOCK) tests/vm/run --timeout 1500 --out $(BUILD)/bench/guest \
+		--cmd '$(LOADER) bench $(BENCH_ARGS) --json > $$DB_OUT/guest.json; \
+		       $(LOADER) bench $(BENCH_CHURN_ARGS) --json > $$DB_OUT/guest-churn.json; \
+		       python3 $(TOP)/tests/bench/ring.py > $$DB_OUT/ring.txt'
 	$(Q)tests/bench/table.py $(BUILD)/bench/host.json $(BUILD)/bench/guest/guest.json
+	$(Q)echo
+	$(Q)tests/bench/table.py $(BUILD)/bench/host-churn.json $(BUILD)/bench/guest/guest-churn.json
+	$(Q)echo
+	$(Q)echo "report rings (guest, tests/bench/ring.py):"
+	$(Q)cat $(BUILD)/bench/guest/ring.txt
 
 # --- man pages, install, packages --------------------------------------------------------
 
