@@ -253,7 +253,8 @@ for args, what in ((["--chunks", "4/1M"], "for --workload accuracy"),
                    (["--workload", "accuracy", "--chunks", "4"], "N/SIZE"),
                    (["--workload", "accuracy", "--chunks", "0/1M"], "1 to 64"),
                    (["--workload", "accuracy", "--seed", "1", "--", "true"], "own layout"),
-                   (["--workload", "churn", "--", "true"], "for --workload accuracy")):
+                   (["--workload", "churn", "--", "true"], "for --workload accuracy"),
+                   (["--aslr"], "for --workload accuracy")):
     p = run([LOADER, "bench"] + args, check_rc=False, timeout=60)
     check(p.returncode == 64 and what in p.stderr, "bench %s: usage error, %r (%d: %s)" %
           (" ".join(args), what, p.returncode, (p.stderr.strip().splitlines() or [""])[0]))

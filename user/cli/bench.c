@@ -14,8 +14,8 @@ static const char doc[] =
 "USAGE: damon-bpf bench [--workload churn|compute] [--duration 2s] [--rounds 3]\n"
 "                       [--size BYTES] [--json]\n"
 "       damon-bpf bench --workload accuracy [--duration 10s] [--rounds 3]\n"
-"                       [--size 256M] [--chunks 8/1M] [--seed 1] [--json]\n"
-"                       [-- WORKLOAD [ARG...]]\n"
+"                       [--size 256M] [--chunks 8/1M] [--seed 1] [--aslr]\n"
+"                       [--json] [-- WORKLOAD [ARG...]]\n"
 "\n"
 "One child on CPU 0 runs the workload; the phases take turns on it, each for\n"
 "--duration, over --rounds (the first phase rotates each round).  Prints the\n"
@@ -37,15 +37,17 @@ static const char doc[] =
 "weighted, against the workload's ground truth.  The workload (by default the\n"
 "build tree's workloads/workload beside damon-bpf, mode s: --chunks hot chunks\n"
 "at places drawn from --seed in a populated --size mapping, half written on\n"
-"CPU 0, half read on CPU 1) runs for the whole bench; WORKLOAD after -- is any\n"
-"program that prints that workload's ground-truth JSON line first.  Each mode\n"
-"is a 'damon-bpf monitor --pid PID OPTIONS --duration TIME' session: fault (all\n"
-"accesses), cpus=0 (--cpus 0), cpus=1 (--cpus 1), write-only (--write-only),\n"
-"pte (--source pte).  A region is called accessed when its nr_accesses > 0;\n"
-"the figures are those of the session's last snapshot, inside the workload's\n"
-"regions: precision = hot bytes called accessed / bytes called accessed,\n"
-"recall = hot bytes called accessed / hot bytes the mode should see (its CPU's,\n"
-"or the written ones); medians of the rounds.\n"
+"CPU 0, half read on CPU 1) starts anew each round, without address-space\n"
+"randomisation unless --aslr (the layout sets how much DAMON monitors); a\n"
+"WORKLOAD after -- is any program that prints such a ground-truth JSON line\n"
+"first.  Each mode is a 'damon-bpf monitor --pid PID OPTIONS --duration TIME'\n"
+"session: fault (all accesses), cpus=0 (--cpus 0), cpus=1 (--cpus 1),\n"
+"write-only (--write-only), pte (--source pte).  A region is called accessed\n"
+"when its nr_accesses > 0; the figures are those of the session's last\n"
+"snapshot, inside the workload's regions: precision = hot bytes called\n"
+"accessed / bytes called accessed, recall = hot bytes called accessed / hot\n"
+"bytes the mode should see (its CPU's, or the written ones); medians of the\n"
+"rounds.\n"
 "\n"
 "EXAMPLES:\n"
 "  damon-bpf bench\n"
@@ -56,7 +58,7 @@ static const char doc[] =
 "          --region s:512M@0,scatter=16/2M,seed=7,reader=1 --duration 3600\n"
 EXIT_DOC;
 
-enum { OPT_CHUNKS = 0x100, OPT_SEED };
+enum { OPT_CHUNKS = 0x100, OPT_SEED, OPT_ASLR };
 
 /* --chunks N/SIZE: mode s's hot chunks. */
 static void parse_chunks(struct bench_args *a, char *arg, struct argp_state *state)
@@ -75,8 +77,9 @@ static void parse_chunks(struct bench_args *a, char *arg, struct argp_state *sta
 /* What only one workload takes, and what a WORKLOAD of one's own says itself. */
 static void check_args(struct bench_args *a, struct argp_state *state)
 {
-	if (a->workload != BENCH_ACCURACY && (a->nr_chunks || a->seed || a->cmd))
-		argp_error(state, "--chunks, --seed and a WORKLOAD are for --workload accuracy");
+	if (a->workload != BENCH_ACCURACY && (a->nr_chunks || a->seed || a->cmd || a->aslr))
+		argp_error(state, "--chunks, --seed, --aslr and a WORKLOAD are for --workload "
+			   "accuracy");
 	if (a->cmd && (a->nr_chunks || a->seed || a->size))
 		argp_error(state, "a WORKLOAD after -- has its own layout: no --size, --chunks or "
 			   "--seed");
@@ -117,6 +120,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_CHUNKS:
 		parse_chunks(a, arg, state);
+		break;
+	case OPT_ASLR:
+		a->aslr = true;
 		break;
 	case OPT_SEED:
 		if (parse_u64(arg, &a->seed) || !a->seed)
@@ -169,6 +175,8 @@ int cmd_bench(int argc, char **argv)
 		  "(default 8/1M), half written, half read" },
 		{ "seed", OPT_SEED, "S", 0, "accuracy: the chunks' places are drawn from S "
 		  "(default 1)" },
+		{ "aslr", OPT_ASLR, NULL, 0, "accuracy: randomise the workload's layout (default: "
+		  "ADDR_NO_RANDOMIZE, the same address space every run)" },
 		{ "json", 'j', NULL, 0, "One JSON object" },
 		{},
 	};

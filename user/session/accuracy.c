@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * damon-bpf bench --workload accuracy (session/bench.h): starts the workload, reads its
- * ground truth (its first line), then runs each mode as a monitor session on it, built from
- * the mode's monitor command line and run by the runner as 'damon-bpf monitor' runs it;
- * every snapshot of the session is scored against the truth (view/accuracy.h) instead of
- * being shown.  The workload is stopped at the end, however the bench ends.
+ * damon-bpf bench --workload accuracy (session/bench.h): each round starts the workload,
+ * reads its ground truth (its first line), then runs each mode as a monitor session on it,
+ * built from the mode's monitor command line and run by the runner as 'damon-bpf monitor'
+ * runs it; every snapshot of the session is scored against the truth (view/accuracy.h)
+ * instead of being shown.  The workload is stopped at the end of the round, however the
+ * bench ends.  It runs without address-space randomisation unless --aslr: the size of the
+ * address space DAMON monitors follows the layout, and its regions' size limit with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,8 +105,11 @@ static int default_command(const struct bench_args *a, char **argv, char *buf, s
 	return off > len ? err("the workload's command line is too long") : 0;
 }
 
-/* Forks and runs cmd with its stdout on a pipe; it gets SIGTERM if the loader dies. */
-static int start_workload(struct workload *w, char **cmd)
+/*
+ * Forks and runs cmd with its stdout on a pipe, with the layout randomised only with aslr; it
+ * gets SIGTERM if the loader dies.
+ */
+static int start_workload(struct workload *w, char **cmd, bool aslr)
 {
 	int fds[2];
 
@@ -121,6 +127,9 @@ static int start_workload(struct workload *w, char **cmd)
 			_exit(127);
 		dup2(fds[1], STDOUT_FILENO);
 		signal(SIGPIPE, SIG_DFL);
+		if (!aslr && personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0)
+			fprintf(stderr, "damon-bpf: personality(ADDR_NO_RANDOMIZE): %s\n",
+				strerror(errno));
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "damon-bpf: %s: %s\n", cmd[0], strerror(errno));
 		_exit(127);
@@ -235,17 +244,16 @@ static int on_snapshot(void *arg, const struct session_info *si, const struct sn
 	return 0;
 }
 
-/* One mode, one round: 'damon-bpf monitor --pid PID ARGS --duration D', scored. */
-static int run_mode(struct accuracy_report *rep, struct accuracy_mode *m,
-		    const struct bench_args *a)
+/* One mode, one round: 'damon-bpf monitor --pid PID ARGS --duration D', scored against t. */
+static int run_mode(const struct truth *t, struct accuracy_mode *m, const struct bench_args *a)
 {
 	char pid[16], dur[32], words[64], *argv[16], *save = NULL, *tok;
-	struct scoring sc = { &rep->truth, m, &m->r[m->n] };
+	struct scoring sc = { t, m, &m->r[m->n] };
 	struct spec *sp;
 	struct run_opts o;
 	int argc = 0, ret;
 
-	snprintf(pid, sizeof(pid), "%d", rep->truth.pid);
+	snprintf(pid, sizeof(pid), "%d", t->pid);
 	snprintf(dur, sizeof(dur), "%lluus", (unsigned long long)a->duration_us);
 	snprintf(words, sizeof(words), "%s", m->args);
 	argv[argc++] = "damon-bpf monitor";
@@ -274,23 +282,58 @@ static int run_mode(struct accuracy_report *rep, struct accuracy_mode *m,
 		return -1;
 	if (ret)
 		return err("mode %s: the monitor session failed", m->name);
-	if (!pid_alive(rep->truth.pid))
-		return err("the workload (pid %d) died", rep->truth.pid);
+	if (!pid_alive(t->pid))
+		return err("the workload (pid %d) died", t->pid);
 	return 0;
 }
 
-/* Every round runs each mode once, the first one rotating: round r starts with mode r. */
-static int run_rounds(struct accuracy_report *rep, const struct bench_args *a)
+static bool same_ranges(const struct truth_range *a, int na, const struct truth_range *b, int nb)
 {
-	int r, k, i;
+	int i;
 
-	for (r = 0; r < a->rounds && !exiting; r++) {
-		for (k = 0; k < rep->nr && !exiting; k++) {
-			i = (r + k) % rep->nr;
-			if (!rep->modes[i].why && run_mode(rep, &rep->modes[i], a))
-				return -1;
-		}
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (a[i].start != b[i].start || a[i].end != b[i].end || a[i].cpu != b[i].cpu ||
+		    a[i].write != b[i].write)
+			return false;
+	return true;
+}
+
+/*
+ * A round: a workload of its own (its truth must list the ranges of the first round's), then
+ * each mode once, the first one rotating: round r starts with mode r.
+ */
+static int run_round(struct accuracy_report *rep, int r, char **cmd, const struct bench_args *a)
+{
+	struct truth t = { 0 }, *tr = r ? &t : &rep->truth;
+	struct workload w = { 0 };
+	int k, i, ret;
+
+	ret = start_workload(&w, cmd, a->aslr) || read_truth(&w, tr) ? -1 : 0;
+	if (!ret && r && (!same_ranges(t.scope, t.nr_scope, rep->truth.scope, rep->truth.nr_scope) ||
+			  !same_ranges(t.hot, t.nr_hot, rep->truth.hot, rep->truth.nr_hot)))
+		ret = err("round %d: the workload's ground truth lists other ranges than round 1's",
+			  r + 1);
+	if (!ret)
+		rep->pids[rep->nr_pids++] = tr->pid;
+	for (k = 0; !ret && k < rep->nr && !exiting; k++) {
+		i = (r + k) % rep->nr;
+		if (!rep->modes[i].why && run_mode(tr, &rep->modes[i], a))
+			ret = -1;
 	}
+	stop_workload(&w);
+	truth_free(&t);
+	return ret;
+}
+
+static int run_rounds(struct accuracy_report *rep, char **cmd, const struct bench_args *a)
+{
+	int r;
+
+	for (r = 0; r < a->rounds && !exiting; r++)
+		if (run_round(rep, r, cmd, a))
+			return -1;
 	return exiting ? -1 : 0;
 }
 
@@ -309,7 +352,6 @@ int bench_accuracy_run(const struct bench_args *a)
 {
 	char *argv[8], buf[PATH_MAX + 256];
 	struct accuracy_report *rep;
-	struct workload w = { 0 };
 	char **cmd = a->cmd;
 	int runnable, ret = 0;
 
@@ -320,6 +362,7 @@ int bench_accuracy_run(const struct bench_args *a)
 		return err("out of memory"), EXIT_RUNTIME;
 	rep->duration_s = a->duration_us / 1e6;
 	rep->rounds = a->rounds;
+	rep->aslr = a->aslr;
 	runnable = plan(rep);
 	/* Where no mode can run, the table says why, and no workload is started. */
 	if (runnable < 0 || (runnable && !cmd && default_command(a, argv, buf, sizeof(buf)))) {
@@ -327,10 +370,8 @@ int bench_accuracy_run(const struct bench_args *a)
 	} else if (runnable) {
 		cmd = cmd ? cmd : argv;
 		describe(rep, cmd);
-		ret = start_workload(&w, cmd) || read_truth(&w, &rep->truth) ||
-		      run_rounds(rep, a) ? -1 : 0;
+		ret = run_rounds(rep, cmd, a);
 	}
-	stop_workload(&w);
 	if (exiting)
 		err("bench interrupted: no results (everything it attached is removed)");
 	else if (!ret)

@@ -57,6 +57,7 @@ struct bench_args {
 	uint64_t chunk;
 	uint64_t seed;
 	char **cmd;			/* the workload command (NULL-terminated), NULL: default */
+	bool aslr;			/* the workload's layout randomised (else ADDR_NO_RANDOMIZE) */
 	bench_monitor_fn monitor_spec;
 };
 

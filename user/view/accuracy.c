@@ -179,6 +179,8 @@ void accuracy_score(const struct truth *t, const struct truth_filter *f,
 
 		if (v->pid >= 0 && v->pid != t->pid)
 			continue;
+		a->nr_all_regions++;
+		a->monitored += v->end - v->start;
 		for (k = 0; k < t->nr_scope; k++)
 			in += overlap(v->start, v->end, t->scope[k].start, t->scope[k].end);
 		if (!in)
@@ -209,6 +211,8 @@ static void json_accuracy(struct json_writer *w, const struct accuracy *a)
 	jw_num(w, "accessed_bytes", a->accessed);
 	jw_num(w, "hit_bytes", a->hit);
 	jw_int(w, "nr_regions", a->nr_regions);
+	jw_int(w, "nr_all_regions", a->nr_all_regions);
+	jw_num(w, "monitored_bytes", a->monitored);
 }
 
 /* A figure with 3 decimals, or "-" when it is undefined (0 / 0). */
@@ -353,16 +357,46 @@ static void spread_of(double *v, int n, struct spread *s)
 	s->hi = v[k - 1];
 }
 
-/* The last snapshot of each round: its precision, recall, accessed bytes and regions. */
+/* The last snapshot of each round: precision, recall, accessed and monitored bytes, regions. */
 struct mode_stats {
-	struct spread p, r, accessed, regions;
+	struct spread p, r, accessed, regions, monitored;
+	struct spread late_p, late_r;	/* the rounds' late means */
 	uint64_t hot;
 };
 
-static void mode_stats(const struct accuracy_mode *m, struct mode_stats *st)
+/*
+ * A round's late means: the mean precision and recall of its snapshots in the second half of
+ * the session (time > duration / 2), undefined precisions left out: steadier than the last
+ * snapshot alone, which one aggregation interval decides.
+ */
+static void late_means(const struct accuracy_round *rd, double duration, double *p, double *r)
+{
+	double sp = 0, sr = 0;
+	int i, np = 0, nr = 0;
+
+	for (i = 0; i < rd->nr; i++) {
+		const struct accuracy *a = &rd->pts[i].a;
+
+		if (rd->pts[i].time <= duration / 2)
+			continue;
+		if (isfinite(a->precision)) {
+			sp += a->precision;
+			np++;
+		}
+		if (isfinite(a->recall)) {
+			sr += a->recall;
+			nr++;
+		}
+	}
+	*p = np ? sp / np : NAN;
+	*r = nr ? sr / nr : NAN;
+}
+
+static void mode_stats(const struct accuracy_mode *m, double duration, struct mode_stats *st)
 {
 	double p[BENCH_MAX_ROUNDS], r[BENCH_MAX_ROUNDS], acc[BENCH_MAX_ROUNDS];
-	double regs[BENCH_MAX_ROUNDS];
+	double regs[BENCH_MAX_ROUNDS], mon[BENCH_MAX_ROUNDS];
+	double lp[BENCH_MAX_ROUNDS], lr[BENCH_MAX_ROUNDS];
 	int i, n = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -377,13 +411,18 @@ static void mode_stats(const struct accuracy_mode *m, struct mode_stats *st)
 		r[n] = a->recall;
 		acc[n] = a->accessed;
 		regs[n] = a->nr_regions;
+		mon[n] = a->monitored;
+		late_means(rd, duration, &lp[n], &lr[n]);
 		st->hot = a->hot;
 		n++;
 	}
+	spread_of(lp, n, &st->late_p);
+	spread_of(lr, n, &st->late_r);
 	spread_of(p, n, &st->p);
 	spread_of(r, n, &st->r);
 	spread_of(acc, n, &st->accessed);
 	spread_of(regs, n, &st->regions);
+	spread_of(mon, n, &st->monitored);
 }
 
 static void json_spread(struct json_writer *w, const char *key, const struct spread *s)
@@ -397,15 +436,10 @@ static void json_spread(struct json_writer *w, const char *key, const struct spr
 	jw_double(w, k, s->hi, 4);
 }
 
-/* The mode's monitor options: --pid PID and its own. */
-static void monitor_args(const struct accuracy_report *rep, const struct accuracy_mode *m,
-			 char *buf, size_t len)
+/* The mode's monitor options: --pid PID (each round's workload) and its own. */
+static void monitor_args(const struct accuracy_mode *m, char *buf, size_t len)
 {
-	char pid[16] = "PID";
-
-	if (rep->truth.pid)
-		snprintf(pid, sizeof(pid), "%d", rep->truth.pid);
-	snprintf(buf, len, "--pid %s%s%s", pid, m->args[0] ? " " : "", m->args);
+	snprintf(buf, len, "--pid PID%s%s", m->args[0] ? " " : "", m->args);
 }
 
 static void json_mode(struct json_writer *w, const struct accuracy_report *rep,
@@ -416,24 +450,33 @@ static void json_mode(struct json_writer *w, const struct accuracy_report *rep,
 	int i, k;
 
 	jw_begin(w, m->name, '{');
-	monitor_args(rep, m, args, sizeof(args));
+	monitor_args(m, args, sizeof(args));
 	jw_str(w, "monitor", args);
 	if (m->why) {
 		jw_str(w, "skipped", m->why);
 		jw_end(w, '}');
 		return;
 	}
-	mode_stats(m, &st);
+	mode_stats(m, rep->duration_s, &st);
 	json_spread(w, "precision", &st.p);
 	json_spread(w, "recall", &st.r);
+	json_spread(w, "late_precision", &st.late_p);
+	json_spread(w, "late_recall", &st.late_r);
 	jw_num(w, "hot_bytes", st.hot);
 	jw_begin(w, "rounds", '[');
 	for (i = 0; i < m->n; i++) {
 		const struct accuracy_round *rd = &m->r[i];
 
 		jw_begin(w, NULL, '{');
-		if (rd->nr)
+		jw_int(w, "pid", i < rep->nr_pids ? rep->pids[i] : -1);
+		if (rd->nr) {
+			double lp, lr;
+
 			json_accuracy(w, &rd->pts[rd->nr - 1].a);
+			late_means(rd, rep->duration_s, &lp, &lr);
+			jw_double(w, "late_precision", lp, 4);
+			jw_double(w, "late_recall", lr, 4);
+		}
 		jw_begin(w, "snapshots", '[');
 		for (k = 0; k < rd->nr; k++) {
 			jw_begin(w, NULL, '{');
@@ -484,7 +527,12 @@ static void print_json(const struct accuracy_report *rep)
 	jw_str(&w, "workload", "accuracy");
 	jw_double(&w, "duration_s", rep->duration_s, 3);
 	jw_int(&w, "rounds", rep->rounds);
+	jw_bool(&w, "aslr", rep->aslr);
 	jw_str(&w, "command", rep->command[0] ? rep->command : NULL);
+	jw_begin(&w, "pids", '[');
+	for (i = 0; i < rep->nr_pids; i++)
+		jw_int(&w, NULL, rep->pids[i]);
+	jw_end(&w, ']');
 	if (rep->truth.nr_scope)
 		json_truth(&w, &rep->truth);
 	else
@@ -510,7 +558,7 @@ static void cell(const struct spread *s, char *buf, size_t len)
 
 static void print_table(const struct accuracy_report *rep)
 {
-	char p[64], r[64], hot[32], acc[32], regs[16], args[160];
+	char p[64], r[64], lp[16], lr[16], hot[32], acc[32], mon[32], args[160];
 	struct mode_stats st;
 	int i;
 
@@ -518,13 +566,22 @@ static void print_table(const struct accuracy_report *rep)
 	       "no workload run (no mode can run here)");
 	if (rep->truth.nr_scope)
 		print_truth(stdout, &rep->truth);
-	printf("%ld round(s) of %.1f s a mode.  Figures of each session's last snapshot, bytes\n"
-	       "weighted, inside the workload's regions: a region is called accessed when its\n"
-	       "nr_accesses > 0; PRECISION: hot bytes in those / their bytes; RECALL: hot bytes\n"
-	       "in those / HOT, the hot bytes the mode should see.  Medians of the rounds and\n"
-	       "their lowest-highest.\n", rep->rounds, rep->duration_s);
-	printf("%-10s %-19s %-19s %9s %9s %7s  %s\n", "MODE", "PRECISION", "RECALL", "HOT",
-	       "ACCESSED", "REGIONS", "MONITOR OPTIONS");
+	if (rep->nr_pids) {
+		printf("a workload a round, %s (pids", rep->aslr ? "its layout randomised (--aslr)" :
+		       "without address-space randomisation");
+		for (i = 0; i < rep->nr_pids; i++)
+			printf(" %d", rep->pids[i]);
+		printf(")\n");
+	}
+	printf("%ld round(s) of %.1f s a mode.  Bytes weighted, inside the workload's regions; a\n"
+	       "region is called accessed when its nr_accesses > 0.  PRECISION: hot bytes in\n"
+	       "those / their bytes; RECALL: hot bytes in those / HOT, the hot bytes the mode\n"
+	       "should see; both of the session's last snapshot, medians of the rounds and their\n"
+	       "lowest-highest.  LATE: the means over the snapshots of the session's second half\n"
+	       "(medians).  MONITORED: the address space DAMON's regions span; REGIONS: those over\n"
+	       "the workload's regions.\n", rep->rounds, rep->duration_s);
+	printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7s\n", "MODE", "PRECISION", "RECALL",
+	       "LATE P/R", "HOT", "ACCESSED", "MONITORED", "REGIONS");
 	for (i = 0; i < rep->nr; i++) {
 		const struct accuracy_mode *m = &rep->modes[i];
 
@@ -532,15 +589,23 @@ static void print_table(const struct accuracy_report *rep)
 			printf("%-10s n/a (%s)\n", m->name, m->why);
 			continue;
 		}
-		mode_stats(m, &st);
+		mode_stats(m, rep->duration_s, &st);
 		cell(&st.p, p, sizeof(p));
 		cell(&st.r, r, sizeof(r));
+		snprintf(args, sizeof(args), "%s/%s", fig(st.late_p.med, lp, sizeof(lp)),
+			 fig(st.late_r.med, lr, sizeof(lr)));
 		format_bytes(st.hot, hot, sizeof(hot));
 		format_bytes(st.accessed.n ? st.accessed.med : 0, acc, sizeof(acc));
-		snprintf(regs, sizeof(regs), "%.0f", st.regions.n ? st.regions.med : 0);
-		monitor_args(rep, m, args, sizeof(args));
-		printf("%-10s %-19s %-19s %9s %9s %7s  %s\n", m->name, p, r, hot, acc, regs, args);
+		format_bytes(st.monitored.n ? st.monitored.med : 0, mon, sizeof(mon));
+		printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7.0f\n", m->name, p, r, args, hot, acc,
+		       mon, st.regions.n ? st.regions.med : 0);
 	}
+	printf("monitor options:");
+	for (i = 0; i < rep->nr; i++) {
+		monitor_args(&rep->modes[i], args, sizeof(args));
+		printf("%s %s '%s'", i ? "," : "", rep->modes[i].name, args);
+	}
+	printf("\n");
 }
 
 void accuracy_report_print(const struct accuracy_report *rep, bool json)

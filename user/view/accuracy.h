@@ -49,6 +49,13 @@ struct accuracy {
 	uint64_t hit;			/* hot bytes inside those regions */
 	double precision, recall;	/* hit / accessed, hit / hot; NaN when that is 0 / 0 */
 	int nr_regions;			/* regions of the workload's pid overlapping the scope */
+	/*
+	 * All the regions of the workload's pid, in scope or not, and their bytes: the address
+	 * space DAMON monitors (its three ranges: their size sets the regions' size limit,
+	 * total / min_nr_regions, so the process' layout weighs on the figures).
+	 */
+	int nr_all_regions;
+	uint64_t monitored;
 };
 
 /*
@@ -101,8 +108,11 @@ struct accuracy_mode {
 struct accuracy_report {
 	double duration_s;
 	long rounds;
+	bool aslr;			/* the workload's layout randomised */
 	char command[1024];		/* the workload's command line */
-	struct truth truth;
+	struct truth truth;		/* the first round's: every round's lists the same ranges */
+	int pids[BENCH_MAX_ROUNDS];	/* each round's workload */
+	int nr_pids;
 	struct accuracy_mode modes[ACCURACY_MAX_MODES];
 	int nr;
 };
