@@ -40,7 +40,7 @@ static const struct {
 	{ "pte", "--source pte" },
 };
 
-/* How long the workload waits for its first pass (populating the mapping) before giving up. */
+/* How long bench waits for the workload's first pass (populating its mapping) and truth. */
 #define TRUTH_TIMEOUT_S 600
 
 struct workload {
