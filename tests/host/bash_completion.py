@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The bash completion (packaging/bash-completion/damon-bpf), run in plain bash as
 readline would call it: the commands; for every command each option of its --help; the
-values of --source, --pid, files for --record and --prom; spec files for run, record files for report, session names for
-stop, the spec commands for args; a command after count's '--'."""
+values of --source, --pid, --workload, files for --record, --prom and --truth; spec files for
+run, record files for report, session names for stop, the spec commands for args; a command
+after count's and bench's '--'."""
 import os
 import re
 import shutil
@@ -87,6 +88,12 @@ check(complete("damon-bpf stop ") == {"web", "reclaim"}, "stop <TAB>: the sessio
 check(complete("damon-bpf reclaim --prom ") == {"a.json", "b.json", "run.dbr", "notes.txt",
                                                  "specs"}, "reclaim --prom <TAB>: files")
 check("ls" in complete("damon-bpf count -- l"), "count -- l<TAB>: commands")
+check("ls" in complete("damon-bpf bench --workload accuracy -- l"),
+      "bench --workload accuracy -- l<TAB>: commands")
+check(complete("damon-bpf bench --workload ") == {"churn", "compute", "accuracy"},
+      "bench --workload <TAB>: churn compute accuracy")
+check(complete("damon-bpf report run.dbr --truth a") == {"a.json"},
+      "report --truth a<TAB>: files")
 check(complete("damon-bpf count --js") == {"--json"}, "count --js<TAB>: --json")
 shutil.rmtree(work)
 shutil.rmtree(sessions)

@@ -21,6 +21,12 @@
  *      one write fault a page a pass (a fault-heavy workload)
  *   q  fault churn, reads: the same with reads (zero page), one read fault a page a pass
  *   n  never touched (mapped only)          no fault
+ *   s  a scattered hot set in a cold mapping: the region's thread writes every page once
+ *      (one write fault a page: populated, then cold), then N chunks of the mapping are hot:
+ *      scatter=N/SIZE of them (default 8/1M) at seeded random, non-overlapping, page-aligned
+ *      places (seed=S, default 1), half written every pass by the region's thread (@CPU),
+ *      half read every pass by a second thread (reader=CPU); chunk i in the order drawn is
+ *      written when i is even.  No fault after the first pass.
  *
  * OPTIONs, comma-separated after the region:
  *   node=N    first touch on NUMA node N: mbind(MPOL_BIND to N) before the first pass, then
@@ -38,12 +44,16 @@
  *             thread then spins without touching the region for the rest (busy, not asleep:
  *             see TCG below), so that DAMON reads an access rate between 0 and its maximum
  *             (about (sample interval + A) / P of it).
+ *   scatter=N/SIZE, seed=S, reader=CPU   mode s only (above); reader= pins the reading
+ *             thread (default: not pinned).
  * A region of mode c with node=N is a memory hog on that node (written once, held).
  *
  * Once every thread has made its first pass, one JSON line on stdout gives the layout (with each
  * region's "node", -1 when not placed, and "thp" setting) and the exact number of user page
- * faults each CPU took in the regions (the ground truth); at exit,
- * a second line gives the number of passes each region's thread made (the throughput).
+ * faults each CPU took in the regions (the ground truth); a region of mode s also lists its
+ * "chunks" in address order, each with "start", "end", "cpu" (-1: not pinned), "tid" and
+ * "write" (true: written each pass, false: read).  At exit, a second line gives the number of
+ * passes each region's thread made (the throughput; mode s: the fewer of its two threads').
  * Passes spin without sleeping: under TCG, sleeping workloads leave few Accessed bits.
  *
  * --ticker N forks one process per CPU 0..N-1 that wakes every millisecond.  QEMU's TCG
@@ -72,6 +82,7 @@
 #include <unistd.h>
 
 #define MAX_REGIONS 16
+#define MAX_CHUNKS 64
 #define SZ_2M (2UL << 20)
 #define MAX_NODES 64
 
@@ -81,6 +92,12 @@
 
 enum thp_mode { THP_GLOBAL, THP_ON, THP_OFF, THP_NONE };
 static const char *const thp_names[] = { "", "on", "off", "none" };
+
+/* A hot chunk of a mode s region: its offset in the region, written or read. */
+struct chunk {
+	unsigned long off;
+	bool write;
+};
 
 struct region {
 	char mode;
@@ -95,6 +112,16 @@ struct region {
 	unsigned long read_faults, write_faults;	/* ground truth of the first pass */
 	long passes;					/* passes done, the first included */
 	pthread_t thread;
+	/* mode s: the chunks (in address order) and the thread that reads half of them */
+	int nr_chunks;
+	unsigned long chunk_size;
+	unsigned long long seed;
+	struct chunk chunks[MAX_CHUNKS];
+	int reader_cpu;			/* -1: not pinned */
+	pid_t reader_tid;
+	long reader_passes;
+	pthread_t reader;
+	atomic_int populated;		/* the whole region written once: reads see no zero page */
 };
 
 static struct region regions[MAX_REGIONS];
@@ -110,19 +137,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"USAGE: workload [--base ADDR] [--thp] [--ticker NCPUS] [--duration SEC | --passes N]\n"
-		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none][,shm][,duty=A/P]...\n"
+		"                --region MODE:SIZE[@CPU][,node=N][,thp=on|off|none][,shm][,duty=A/P]\n"
+		"                         [,scatter=N/SIZE][,seed=S][,reader=CPU]...\n"
 		"  MODE r (read), w (write), p (populated, then read), c (cold: written once),\n"
-		"  n (never touched), f (fault churn, writes), q (fault churn, reads);\n"
+		"  n (never touched), f (fault churn, writes), q (fault churn, reads),\n"
+		"  s (scattered: N hot chunks in a cold region, half written, half read);\n"
 		"  SIZE in bytes with K/M/G; CPU pins the region's thread.\n"
 		"  node=N: first touch on NUMA node N (mbind), then the default policy again;\n"
 		"  thp=on|off|none: MADV_HUGEPAGE, MADV_NOHUGEPAGE (default) or neither.\n"
 		"  shm: shared memory (a memfd, MAP_SHARED) instead of anonymous memory.\n"
 		"  duty=A/P: passes only during the first A ms of every P ms (a warm region).\n"
+		"  scatter=N/SIZE (default 8/1M), seed=S (default 1): mode s's chunks, at random\n"
+		"  places drawn from S; written by the region's thread, read by one on reader=CPU.\n"
 		"EXAMPLES:\n"
 		"  workload --region r:4M@0 --region w:4M@1 --duration 10\n"
 		"  workload --region w:8M --region c:32M --duration 60\n"
 		"  workload --region w:8M,node=1 --region c:32M,node=0 --duration 60\n"
-		"  workload --region w:8M,thp=none --region c:8M,thp=none --duration 60\n");
+		"  workload --region w:8M,thp=none --region c:8M,thp=none --duration 60\n"
+		"  workload --ticker 2 --region s:256M@0,scatter=8/1M,seed=1,reader=1 --duration 60\n");
 }
 
 static int parse_size(const char *s, unsigned long *out, char **end)
@@ -144,6 +176,7 @@ static int parse_size(const char *s, unsigned long *out, char **end)
 
 static int parse_region(const char *arg)
 {
+	bool scatter = false;
 	struct region *r;
 	char *end;
 
@@ -152,7 +185,7 @@ static int parse_region(const char *arg)
 		return -1;
 	}
 	r = &regions[nr_regions];
-	if (!strchr("rwpcnfq", arg[0]) || arg[1] != ':')
+	if (!strchr("rwpcnfqs", arg[0]) || arg[1] != ':')
 		goto bad;
 	r->mode = arg[0];
 	if (parse_size(arg + 2, &r->size, &end) || r->size == 0)
@@ -161,6 +194,10 @@ static int parse_region(const char *arg)
 	r->cpu = -1;
 	r->node = -1;
 	r->thp = THP_GLOBAL;
+	r->nr_chunks = 8;
+	r->chunk_size = 1UL << 20;
+	r->seed = 1;
+	r->reader_cpu = -1;
 	if (*end == '@') {
 		const char *c = end + 1;
 
@@ -199,18 +236,98 @@ static int parse_region(const char *arg)
 		} else if (!strncmp(o, "shm", 3) && (o[3] == ',' || !o[3])) {
 			r->shm = true;
 			end = (char *)o + 3;
+		} else if (!strncmp(o, "scatter=", 8) && isdigit((unsigned char)o[8])) {
+			errno = 0;
+			r->nr_chunks = strtol(o + 8, &end, 10);
+			if (errno || *end != '/' || r->nr_chunks < 1 || r->nr_chunks > MAX_CHUNKS ||
+			    parse_size(end + 1, &r->chunk_size, &end) || !r->chunk_size)
+				goto bad;
+			scatter = true;
+		} else if (!strncmp(o, "seed=", 5) && isdigit((unsigned char)o[5])) {
+			errno = 0;
+			r->seed = strtoull(o + 5, &end, 0);
+			if (errno)
+				goto bad;
+			scatter = true;
+		} else if (!strncmp(o, "reader=", 7) && isdigit((unsigned char)o[7])) {
+			errno = 0;
+			r->reader_cpu = strtol(o + 7, &end, 10);
+			if (errno)
+				goto bad;
+			scatter = true;
 		} else {
 			goto bad;
 		}
 	}
 	if (*end)
 		goto bad;
+	if (scatter && r->mode != 's') {
+		fprintf(stderr, "workload: '%s': scatter=, seed= and reader= are options of mode s\n",
+			arg);
+		return -1;
+	}
+	r->chunk_size = (r->chunk_size + page_size - 1) & ~(page_size - 1);
+	if (r->mode == 's' && r->nr_chunks * r->chunk_size > r->size / 2) {
+		fprintf(stderr, "workload: '%s': %d chunks of %lu bytes fill more than half of the "
+			"region (make it larger, or the chunks fewer or smaller)\n", arg,
+			r->nr_chunks, r->chunk_size);
+		return -1;
+	}
 	nr_regions++;
 	return 0;
 bad:
 	fprintf(stderr, "workload: bad region '%s' (MODE:SIZE[@CPU][,node=N][,thp=on|off|none]"
-		"[,shm][,duty=A/P], e.g. r:4M@0,node=1)\n", arg);
+		"[,shm][,duty=A/P][,scatter=N/SIZE][,seed=S][,reader=CPU], e.g. r:4M@0,node=1)\n",
+		arg);
 	return -1;
+}
+
+static unsigned long long splitmix64(unsigned long long *x)
+{
+	unsigned long long z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_chunk(const void *a, const void *b)
+{
+	const struct chunk *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Mode s: the chunks' places, drawn from the seed alone (the same layout every run), page
+ * aligned and not overlapping; chunk i in the order drawn is written when i is even.  Then
+ * in address order.
+ */
+static int scatter_layout(struct region *r)
+{
+	unsigned long slots = (r->size - r->chunk_size) / page_size + 1, off = 0;
+	unsigned long long x = r->seed;
+	int i, j, tries;
+
+	for (i = 0; i < r->nr_chunks; i++) {
+		for (tries = 0; tries < 100000; tries++) {
+			off = splitmix64(&x) % slots * page_size;
+			for (j = 0; j < i; j++)
+				if (off < r->chunks[j].off + r->chunk_size &&
+				    r->chunks[j].off < off + r->chunk_size)
+					break;
+			if (j == i)
+				break;
+		}
+		if (tries == 100000) {
+			fprintf(stderr, "workload: no room for chunk %d of %lu bytes\n", i,
+				r->chunk_size);
+			return -1;
+		}
+		r->chunks[i] = (struct chunk){ off, i % 2 == 0 };
+	}
+	qsort(r->chunks, r->nr_chunks, sizeof(*r->chunks), cmp_chunk);
+	return 0;
 }
 
 static double now(void)
@@ -221,17 +338,32 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void touch(struct region *r, bool write, long pass)
+static void touch_range(char *start, unsigned long size, bool write, long pass)
 {
 	volatile char *p;
 
 	/* A pure store: reading first would map the zero page and fault twice. */
-	for (p = r->start; p < r->start + r->size; p += page_size) {
+	for (p = start; p < start + size; p += page_size) {
 		if (write)
 			*p = (char)pass;
 		else
 			(void)*p;
 	}
+}
+
+static void touch(struct region *r, bool write, long pass)
+{
+	touch_range(r->start, r->size, write, pass);
+}
+
+/* Mode s: the written chunks (write) or the read ones. */
+static void touch_chunks(struct region *r, bool write, long pass)
+{
+	int i;
+
+	for (i = 0; i < r->nr_chunks; i++)
+		if (r->chunks[i].write == write)
+			touch_range(r->start + r->chunks[i].off, r->chunk_size, write, pass);
 }
 
 /* mbind(2) of a region's range: MPOL_BIND to its node, or MPOL_DEFAULT. */
@@ -251,48 +383,41 @@ static int set_policy(struct region *r, int mode)
 	return 0;
 }
 
-static void *region_thread(void *arg)
+static void pin(int cpu)
 {
-	struct region *r = arg;
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "workload: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+		exit(2);
+	}
+}
+
+/* One pass after the first: what the mode (in mode s: the thread's half) touches. */
+static void pass_once(struct region *r, bool reader, long pass)
+{
+	if (r->mode == 's') {
+		touch_chunks(r, !reader, pass);
+		return;
+	}
+	if (r->mode == 'f' || r->mode == 'q')
+		madvise(r->start, r->size, MADV_DONTNEED);
+	touch(r, r->mode == 'w' || r->mode == 'f', pass);	/* p: reads from now on */
+}
+
+/* The passes until --duration ends (or --passes are done); *done counts them. */
+static void passes_loop(struct region *r, bool reader, long *done)
+{
 	double end, t0;
 	long pass;
 
-	r->tid = syscall(SYS_gettid);
-	if (r->cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(r->cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "workload: cannot pin to CPU %d: %s\n", r->cpu, strerror(errno));
-			exit(2);
-		}
-	}
-	/* First pass: exactly one fault a page, of the kind the mode says. */
-	switch (r->mode) {
-	case 'r':
-	case 'q':
-		touch(r, false, 0);
-		r->read_faults = r->size / page_size;
-		break;
-	case 'w':
-	case 'c':
-	case 'p':
-	case 'f':
-		/* A write to an untouched page faults once, as a write (no zero page). */
-		touch(r, true, 0);
-		r->write_faults = r->size / page_size;
-		break;
-	}
-	/* Placed: from now on the default policy, so that migrations keep what they moved. */
-	if (r->node >= 0 && set_policy(r, WL_MPOL_DEFAULT))
-		exit(2);
-	pthread_barrier_wait(&first_pass_done);
-	while (!atomic_load(&ready))
-		;
-	r->passes = 1;
+	*done = 1;
 	if (r->mode == 'c' || r->mode == 'n')
-		return NULL;
+		return;
 	t0 = now();
 	end = t0 + duration;
 	for (pass = 1; !stop; pass++) {
@@ -311,11 +436,63 @@ static void *region_thread(void *arg)
 				continue;
 			}
 		}
-		if (r->mode == 'f' || r->mode == 'q')
-			madvise(r->start, r->size, MADV_DONTNEED);
-		touch(r, r->mode == 'w' || r->mode == 'f', pass);	/* p: reads from now on */
-		r->passes = pass + 1;
+		pass_once(r, reader, pass);
+		*done = pass + 1;
 	}
+}
+
+static void *region_thread(void *arg)
+{
+	struct region *r = arg;
+
+	r->tid = syscall(SYS_gettid);
+	pin(r->cpu);
+	/* First pass: exactly one fault a page, of the kind the mode says. */
+	switch (r->mode) {
+	case 'r':
+	case 'q':
+		touch(r, false, 0);
+		r->read_faults = r->size / page_size;
+		break;
+	case 'w':
+	case 'c':
+	case 'p':
+	case 'f':
+	case 's':
+		/* A write to an untouched page faults once, as a write (no zero page). */
+		touch(r, true, 0);
+		r->write_faults = r->size / page_size;
+		break;
+	}
+	/* Placed: from now on the default policy, so that migrations keep what they moved. */
+	if (r->node >= 0 && set_policy(r, WL_MPOL_DEFAULT))
+		exit(2);
+	if (r->mode == 's') {
+		atomic_store(&r->populated, 1);
+		touch_chunks(r, true, 0);	/* populated: no fault */
+	}
+	pthread_barrier_wait(&first_pass_done);
+	while (!atomic_load(&ready))
+		;
+	passes_loop(r, false, &r->passes);
+	return NULL;
+}
+
+/* Mode s: the second thread, which reads the chunks that are not written. */
+static void *reader_thread(void *arg)
+{
+	struct region *r = arg;
+
+	r->reader_tid = syscall(SYS_gettid);
+	pin(r->reader_cpu);
+	/* After the whole region is written once: a read then faults no zero page in. */
+	while (!atomic_load(&r->populated))
+		;
+	touch_chunks(r, false, 0);
+	pthread_barrier_wait(&first_pass_done);
+	while (!atomic_load(&ready))
+		;
+	passes_loop(r, true, &r->reader_passes);
 	return NULL;
 }
 
@@ -364,11 +541,11 @@ int main(int argc, char **argv)
 	};
 	unsigned long base = 0x600000000000UL, addr;
 	unsigned long max_cpu = 0, i;
+	int nr_threads = 0, c, k;
 	double started;
 	bool thp = false;
 	long ticker = 0;
 	char *end;
-	int c;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "b:r:d:p:thk:", opts, NULL)) != -1) {
@@ -456,6 +633,9 @@ int main(int argc, char **argv)
 		r->start = p;
 		if (r->node >= 0 && set_policy(r, WL_MPOL_BIND))
 			return 1;
+		if (r->mode == 's' && scatter_layout(r))
+			return 1;
+		nr_threads += r->mode == 's' ? 2 : 1;
 		if (r->cpu >= 0 && (unsigned long)r->cpu + 1 > max_cpu)
 			max_cpu = r->cpu + 1;
 		/* Next region after a gap of at least 2 MiB, 2 MiB-aligned. */
@@ -463,9 +643,12 @@ int main(int argc, char **argv)
 	}
 
 	start_tickers(ticker);
-	pthread_barrier_init(&first_pass_done, NULL, nr_regions + 1);
-	for (i = 0; i < (unsigned long)nr_regions; i++)
+	pthread_barrier_init(&first_pass_done, NULL, nr_threads + 1);
+	for (i = 0; i < (unsigned long)nr_regions; i++) {
 		pthread_create(&regions[i].thread, NULL, region_thread, &regions[i]);
+		if (regions[i].mode == 's')
+			pthread_create(&regions[i].reader, NULL, reader_thread, &regions[i]);
+	}
 	pthread_barrier_wait(&first_pass_done);
 
 	printf("{\"pid\": %d, \"page_size\": %lu, \"regions\": [", getpid(), page_size);
@@ -474,18 +657,39 @@ int main(int argc, char **argv)
 
 		printf("%s{\"mode\": \"%c\", \"start\": %lu, \"end\": %lu, \"cpu\": %d, \"tid\": %d, "
 		       "\"read_faults\": %lu, \"write_faults\": %lu, \"node\": %d, \"thp\": \"%s\", "
-		       "\"shm\": %s}",
+		       "\"shm\": %s",
 		       i ? ", " : "", r->mode, (unsigned long)r->start, (unsigned long)r->start + r->size,
 		       r->cpu, r->tid, r->read_faults, r->write_faults, r->node, thp_names[r->thp],
 		       r->shm ? "true" : "false");
+		if (r->mode == 's') {
+			printf(", \"seed\": %llu, \"chunks\": [", r->seed);
+			for (k = 0; k < r->nr_chunks; k++) {
+				struct chunk *ch = &r->chunks[k];
+				unsigned long a = (unsigned long)r->start + ch->off;
+
+				printf("%s{\"start\": %lu, \"end\": %lu, \"cpu\": %d, \"tid\": %d, "
+				       "\"write\": %s}", k ? ", " : "", a, a + r->chunk_size,
+				       ch->write ? r->cpu : r->reader_cpu,
+				       ch->write ? r->tid : r->reader_tid,
+				       ch->write ? "true" : "false");
+			}
+			printf("]");
+		}
+		printf("}");
 	}
 	printf("]}\n");
 	fflush(stdout);
 	started = now();
 	atomic_store(&ready, 1);
 
-	for (i = 0; i < (unsigned long)nr_regions; i++)
+	for (i = 0; i < (unsigned long)nr_regions; i++) {
 		pthread_join(regions[i].thread, NULL);
+		if (regions[i].mode == 's') {
+			pthread_join(regions[i].reader, NULL);
+			if (regions[i].reader_passes < regions[i].passes)
+				regions[i].passes = regions[i].reader_passes;
+		}
+	}
 	/* Regions that need no passes (c, n) still live until --duration ends. */
 	while (duration >= 0 && !stop && now() < started + duration) {
 		struct timespec ms = { 0, 10000000 };

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "lib/util.h"
+#include "view/accuracy.h"
 #include "view/heatmap.h"
 #include "view/view.h"
 
@@ -23,6 +24,8 @@ static const char doc[] =
 "                        [--heatmap-size WxH] [--address-range RANGE]\n"
 "                        [--time-range RANGE] [--pid PID]\n"
 "       damon-bpf report FILE --format damo --output OUT\n"
+"       damon-bpf report FILE --truth TRUTH [--cpus LIST]\n"
+"                        [--write-only | --read-only] [--json]\n"
 "\n"
 "A PNG heatmap has time on x (left to right) and addresses on y (lowest at\n"
 "the bottom), a pixel a bin: black is no access, pale yellow the most, slate\n"
@@ -34,6 +37,14 @@ static const char doc[] =
 "it selects where the record holds them.  The axes are said on stderr, in the\n"
 "PNG's text chunks and under the text.\n"
 "\n"
+"--truth scores each snapshot against a workload's ground truth (the first line\n"
+"tests/workloads/workload prints): bytes weighted, inside the workload's\n"
+"regions, a region with nr_accesses > 0 is called accessed; precision = hot\n"
+"bytes called accessed / bytes called accessed, recall = hot bytes called\n"
+"accessed / hot bytes.  --cpus, --write-only and --read-only say what the\n"
+"recorded session counted (give the monitor options it ran with): only the hot\n"
+"ranges of those CPUs, or of that kind, are hot then.\n"
+"\n"
 "EXAMPLES:\n"
 "  damon-bpf report run.dbr\n"
 "  damon-bpf report --json run.dbr | tail -n 1\n"
@@ -42,11 +53,14 @@ static const char doc[] =
 "  damon-bpf report run.dbr --heatmap run.png --time-range 2s-10s\n"
 "  damon-bpf report run.dbr --format damo --output run.damo\n"
 "  damo report access --input run.damo\n"
+"  workload --ticker 2 --region s:256M@0,reader=1 --duration 60 > truth &\n"
+"  damon-bpf monitor --pid $! --cpus 0 --duration 10s --record run.dbr\n"
+"  damon-bpf report run.dbr --truth truth --cpus 0\n"
 EXIT_DOC;
 
 enum {
 	OPT_HEATMAP = 0x100, OPT_BREAKDOWN, OPT_SIZE, OPT_ADDR, OPT_TIME, OPT_PID,
-	OPT_FORMAT, OPT_OUTPUT,
+	OPT_FORMAT, OPT_OUTPUT, OPT_TRUTH, OPT_CPUS, OPT_WRITE_ONLY, OPT_READ_ONLY,
 };
 
 static const struct argp_option options[] = {
@@ -68,6 +82,13 @@ static const struct argp_option options[] = {
 	{ "time-range", OPT_TIME, "RANGE", 0, "Seconds since the session started, with "
 	  "units, e.g. 2s-10s (default: all of it)" },
 	{ "pid", OPT_PID, "PID", 0, "The process to draw, when the record holds several" },
+	{ NULL, 0, NULL, 0, "Accuracy:" },
+	{ "truth", OPT_TRUTH, "TRUTH", 0, "Precision and recall of each snapshot against the "
+	  "ground truth in file TRUTH (a workload's first output line)" },
+	{ "cpus", OPT_CPUS, "LIST", 0, "With --truth: the session counted these CPUs only "
+	  "(its --cpus)" },
+	{ "write-only", OPT_WRITE_ONLY, NULL, 0, "With --truth: the session counted writes only" },
+	{ "read-only", OPT_READ_ONLY, NULL, 0, "With --truth: the session counted reads only" },
 	{},
 };
 
@@ -84,6 +105,10 @@ struct report_args {
 	int width, height;		/* 0: the default of the output */
 	bool heatmap_shaped;		/* an option that only --heatmap takes */
 	struct heatmap_opts hm;
+	const char *truth;
+	uint8_t cpus[DAMON_BPF_MAX_CPUS];
+	struct truth_filter filter;	/* what the recorded session counted */
+	bool truth_shaped;		/* an option that only --truth takes */
 };
 
 /* "cpu=N", "reads", "writes", comma-separated. */
@@ -227,6 +252,12 @@ static void check_args(struct argp_state *state, struct report_args *a)
 	if (a->format == FMT_DAMO && (a->view.json || a->top_set))
 		argp_error(state, "--format damo writes every region of every snapshot: no --json "
 			   "or --top");
+	if (a->truth && (a->heatmap || a->format == FMT_DAMO || a->top_set))
+		argp_error(state, "--truth prints the figures of each snapshot: no --heatmap, "
+			   "--format damo or --top");
+	if (!a->truth && a->truth_shaped)
+		argp_error(state, "--cpus, --write-only and --read-only say what the session "
+			   "counted, for --truth: add --truth TRUTH");
 	if (a->format == FMT_JSON)
 		a->view.json = true;
 }
@@ -262,6 +293,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_HEATMAP:
 		parse_heatmap_out(state, a, arg);
+		break;
+	case OPT_TRUTH:
+		a->truth = arg;
+		break;
+	case OPT_CPUS:
+		if (parse_cpulist(arg, a->cpus, DAMON_BPF_MAX_CPUS))
+			argp_error(state, "--cpus %s: expected a CPU list like 0-3,5", arg);
+		a->filter.cpus = a->cpus;
+		a->truth_shaped = true;
+		break;
+	case OPT_WRITE_ONLY:
+	case OPT_READ_ONLY:
+		if (a->filter.rw != RW_BOTH &&
+		    a->filter.rw != (key == OPT_WRITE_ONLY ? RW_WRITES : RW_READS))
+			argp_error(state, "--write-only and --read-only exclude each other");
+		a->filter.rw = key == OPT_WRITE_ONLY ? RW_WRITES : RW_READS;
+		a->truth_shaped = true;
 		break;
 	case OPT_BREAKDOWN:
 	case OPT_SIZE:
@@ -323,5 +371,7 @@ int cmd_report(int argc, char **argv)
 		return draw(&a);
 	if (a.format == FMT_DAMO)
 		return record_to_damo(a.file, a.output) ? 1 : 0;
+	if (a.truth)
+		return accuracy_replay(a.file, a.truth, &a.filter, a.view.json) ? 1 : 0;
 	return record_replay(a.file, &a.view) ? 1 : 0;
 }

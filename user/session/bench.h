@@ -27,23 +27,43 @@
  * stock kernel's DAMON (the host's) is never written.  Each DAMON context has a stat scheme
  * whose tried regions count the regions; the kdamond's CPU time comes from its
  * /proc/PID/stat.  view/bench.c prints the medians.
+ *
+ * accuracy (session/accuracy.c) measures what monitoring sees, not what it costs: a workload
+ * that prints its ground truth (tests/workloads/workload, by default a scattered hot set:
+ * mode s) runs for the whole bench, and each mode is a monitor session on it, the spec
+ * built from a monitor command line by the caller's monitor_spec (cli/monitor.c: exactly
+ * what 'damon-bpf monitor --pid PID OPTIONS' runs) and run by the runner; its snapshots
+ * are scored against the truth (view/accuracy.h).
  */
 #ifndef DAMON_BPF_SESSION_BENCH_H
 #define DAMON_BPF_SESSION_BENCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "session/runner.h"
 
-enum bench_workload { BENCH_CHURN, BENCH_COMPUTE };
+enum bench_workload { BENCH_CHURN, BENCH_COMPUTE, BENCH_ACCURACY };
+
+/* A monitor command line (argv[0] the command's name) as a spec and run options; 0 or 64. */
+typedef int (*bench_monitor_fn)(int argc, char **argv, struct spec *sp, struct run_opts *o);
 
 struct bench_args {
-	uint64_t duration_us, size;	/* size 0: the workload's default */
+	uint64_t duration_us, size;	/* 0: the workload's default */
 	long rounds;
 	enum bench_workload workload;
 	bool json;
+	/* accuracy */
+	long nr_chunks;			/* hot chunks of chunk bytes (0: the default, 8 of 1M) */
+	uint64_t chunk;
+	uint64_t seed;
+	char **cmd;			/* the workload command (NULL-terminated), NULL: default */
+	bool aslr;			/* the workload's layout randomised (else ADDR_NO_RANDOMIZE) */
+	bench_monitor_fn monitor_spec;
 };
 
 /* Runs every phase over the rounds and prints the results; the exit status. */
 int bench_run(const struct bench_args *a);
+/* bench --workload accuracy (session/accuracy.c); the exit status. */
+int bench_accuracy_run(const struct bench_args *a);
 
 #endif

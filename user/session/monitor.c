@@ -439,7 +439,10 @@ static enum tick monitor_tick(struct runner *r, const struct run_opts *o, double
 	if (take_snapshot(r, t))
 		return TICK_FAILED;
 	m->nsnap++;
-	view_print(stdout, &m->si, &m->snap, &view);
+	if (o->snapshot && o->snapshot(o->snapshot_arg, &m->si, &m->snap))
+		return TICK_FAILED;
+	if (!o->snapshot)
+		view_print(stdout, &m->si, &m->snap, &view);
 	if (m->rec && record_write(m->rec, &m->si, &m->snap))
 		return TICK_FAILED;
 	if (o->prom && prom_write_snapshot(o->prom, r->name, &m->si, &m->snap))

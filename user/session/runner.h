@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include "spec/spec.h"
 
+struct session_info;
+struct snapshot;
+
 struct run_opts {
 	uint64_t interval_us;		/* print every (default 1 s) */
 	uint64_t duration_us;		/* 0: until a signal */
@@ -22,6 +25,12 @@ struct run_opts {
 	int top;			/* regions shown in the table (0: all) */
 	const char *record;		/* also write the snapshots to this file */
 	const char *pin;		/* start, pin under this name and exit */
+	/*
+	 * monitor: each interval's snapshot goes to snapshot(snapshot_arg, ...) instead of the
+	 * view ('bench --workload accuracy' scores them); non-zero ends the session, failed.
+	 */
+	int (*snapshot)(void *arg, const struct session_info *si, const struct snapshot *s);
+	void *snapshot_arg;
 };
 
 /*

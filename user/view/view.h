@@ -7,7 +7,8 @@
  * snapshots (snapshot.c) as a table or JSON lines (table.c) and record files (record.c),
  * a record file as a heatmap (heatmap.h) or as damo's record (damo.c), scheme stats
  * (stats.h), status entries (status.h), fault counts (counts.h), bench results (bench.h),
- * and snapshots or scheme stats as Prometheus metrics (prom.h).
+ * snapshots scored against a workload's ground truth (accuracy.h), and snapshots or scheme
+ * stats as Prometheus metrics (prom.h).
  * Views only read their model: no sysfs, no BPF, no /proc.  May call lib/ only (and libpng,
  * zlib); called by session/ and cli/.
  */
