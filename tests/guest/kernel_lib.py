@@ -264,9 +264,12 @@ if not os.path.exists(DAMO):
     DAMO = os.path.join(TOP, "..", "shared", "damo", "damo")
 
 
-def damo(*args, timeout=180):
-    """Runs damo 3.3 (../shared/damo); (exit status, stdout, stderr)."""
+def damo(*args, timeout=None):
+    """Runs damo 3.3 (../shared/damo); (exit status, stdout, stderr).  Its default time-out is
+    three times longer on the debug kernel (a 'report access' took over 180 s there)."""
     t0 = time.time()
+    if timeout is None:
+        timeout = 540 if SLOW else 180
     p = run([DAMO] + [str(a) for a in args], check_rc=False, timeout=timeout)
     log("  damo %s: exit %d in %.1f s" % (args[0], p.returncode, time.time() - t0))
     return p.returncode, p.stdout, p.stderr

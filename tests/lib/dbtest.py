@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 """Helpers shared by damon-bpf's host and guest tests: workloads, DAMON sysfs, checks."""
+import errno
 import json
 import math
 import os
@@ -107,14 +108,35 @@ class Workload:
         self.stop()
 
 
+# DAMON sysfs takes damon_sysfs_lock with mutex_trylock() in its stores and in the shows of
+# 'state' and 'pid' and answers EBUSY while a kdamond holds it: no answer, so try again, as the
+# loader does (a test's write failed so on the debug kernel).  Other errors are answers.
+BUSY_RETRY_S = 10 if SLOW else 2
+
+
+def _busy_retry(op, path):
+    end = time.time() + BUSY_RETRY_S
+    while True:
+        try:
+            return op()
+        except OSError as e:
+            if e.errno != errno.EBUSY or not path.startswith(DAMON) or time.time() >= end:
+                raise
+        time.sleep(0.01)
+
+
 def wr(path, value):
-    with open(path, "w") as f:
-        f.write(str(value))
+    def op():
+        with open(path, "w") as f:
+            f.write(str(value))
+    _busy_retry(op, path)
 
 
 def rd(path):
-    with open(path) as f:
-        return f.read().strip()
+    def op():
+        with open(path) as f:
+            return f.read().strip()
+    return _busy_retry(op, path)
 
 
 _own_kdamonds = []
