@@ -366,8 +366,10 @@ struct mode_stats {
 
 /*
  * A round's late means: the mean precision and recall of its snapshots in the second half of
- * the session (time > duration / 2), undefined precisions left out: steadier than the last
- * snapshot alone, which one aggregation interval decides.
+ * the session (time > duration / 2, the time in ms as the JSON prints it, so that a snapshot
+ * 0.3 ms after the middle, printed at the middle, is left out by a reader of the JSON too),
+ * undefined precisions left out: steadier than the last snapshot alone, which one aggregation
+ * interval decides.
  */
 static void late_means(const struct accuracy_round *rd, double duration, double *p, double *r)
 {
@@ -377,7 +379,7 @@ static void late_means(const struct accuracy_round *rd, double duration, double 
 	for (i = 0; i < rd->nr; i++) {
 		const struct accuracy *a = &rd->pts[i].a;
 
-		if (rd->pts[i].time <= duration / 2)
+		if (llround(rd->pts[i].time * 1000) <= llround(duration * 500))
 			continue;
 		if (isfinite(a->precision)) {
 			sp += a->precision;
