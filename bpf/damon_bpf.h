@@ -69,7 +69,7 @@ struct access_key {
 	__u32 pad;
 };
 
-/* The value of "accesses": nothing else, since every field is written on every access. */
+/* The value of "accesses": the count alone, as every field costs a write on every access. */
 struct access_val {
 	__u64 count;
 };
