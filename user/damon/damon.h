@@ -169,8 +169,12 @@ int damon_commit_failed(const struct damon_session *s, int e);
 void damon_release(struct damon_session *s);
 bool damon_running(const struct damon_session *s);
 int damon_kdamond_pid(const struct damon_session *s);
-/* Refreshes and reads the stats of schemes 0..n-1. */
-int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n);
+/*
+ * Refreshes and reads the stats of schemes 0..n-1.  With busy, a refresh that DAMON kept
+ * refusing with EBUSY past the retries (another writer's long tried_regions update; seconds
+ * on a debug kernel) is no error: 0 with *busy set and st untouched.
+ */
+int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n, bool *busy);
 /* Asks the kernel to refresh the effective quotas and the goals' current values. */
 void damon_update_quotas(struct damon_session *s);
 /* Current values of scheme i's quota goals (as of the last damon_update_quotas()), and its

@@ -20,15 +20,23 @@ bool damon_has_sample(const struct damon_session *s)
 	return exists(path);
 }
 
-int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n)
+int damon_scheme_stats(struct damon_session *s, struct damos_stats *st, int n, bool *busy)
 {
 	static const char *const f[] = { "nr_tried", "sz_tried", "nr_applied", "sz_applied",
 					 "qt_exceeds" };
 	char d[256], buf[64];
 	int i, j;
 
-	if (put(s->dir, "state", "update_schemes_stats"))
-		return -1;
+	if (busy)
+		*busy = false;
+	if (put_quiet(s->dir, "state", "update_schemes_stats")) {
+		if (errno == EBUSY && busy) {
+			*busy = true;
+			return 0;
+		}
+		return err("writing 'update_schemes_stats' to %s/state: %s%s", s->dir,
+			   strerror(errno), errno == EBUSY ? " (for over a second)" : "");
+	}
 	for (i = 0; i < n; i++) {
 		uint64_t *v = &st[i].nr_tried;
 

@@ -87,7 +87,7 @@ int session_change(const char *name, int add, int remove, uint32_t prio)
 	if (t < r->sp.ctx.nr_pids && remove_targets(r, gone))
 		goto out;
 	if (add) {
-		if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
+		if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes, NULL) ||
 		    add_target(r, add, prio, st))
 			goto out;
 	}
@@ -120,7 +120,7 @@ int session_scheme_status(const char *name, const struct session_file *sf, bool 
 	if (!attach(r, name)) {
 		struct damos_stats st[DAMON_MAX_SCHEMES];
 
-		ret = damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes);
+		ret = damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes, NULL);
 		if (!ret)
 			print_stats(r, st, 0, json, name, sf, NULL);
 		if (!ret && !json)

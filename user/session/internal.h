@@ -55,6 +55,7 @@ struct runner {
 	bool uses_damon;		/* a kdamond of ours (monitor's fallback mode: none) */
 	bool recorded;			/* the owner record exists: end removes it */
 	bool prom_written;		/* the --prom file is ours: end removes it */
+	unsigned int stats_busy;	/* intervals whose stats DAMON was too busy to give */
 	struct session_file sf;
 	struct reporter rep;
 	char name[65];

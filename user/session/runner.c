@@ -173,7 +173,7 @@ enum tick runner_kdamond_gone(struct runner *r)
 static enum tick tick_locked(struct runner *r, const struct run_opts *o, double t)
 {
 	struct damos_stats st[DAMON_MAX_SCHEMES];
-	bool left;
+	bool left, busy;
 
 	/* --add/--remove of another process changed the state: take it. */
 	if (spec_load(&r->sp, r->spec_path) || runner_check_nodes(&r->sp))
@@ -186,8 +186,16 @@ static enum tick tick_locked(struct runner *r, const struct run_opts *o, double 
 	if (!left)
 		return TICK_WAIT;
 	/* One read of the stats serves the collapse threshold and the report. */
-	if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes) ||
-	    collapse_tick(r, st, monotonic_s()))
+	if (damon_scheme_stats(&r->d, st, r->sp.ctx.nr_schemes, &busy))
+		return TICK_FAILED;
+	/* DAMON busy for another writer: this interval has no stats, the next will. */
+	if (busy) {
+		if (!r->stats_busy++)
+			info("damon-bpf: session '%s': DAMON sysfs busy for over a second, an "
+			     "interval's stats skipped (said once)", r->name);
+		return TICK_NEXT;
+	}
+	if (collapse_tick(r, st, monotonic_s()))
 		return TICK_FAILED;
 	if (print_stats(r, st, t, o->json, NULL, NULL, o->prom))
 		return TICK_FAILED;
