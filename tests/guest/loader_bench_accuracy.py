@@ -12,7 +12,6 @@ too.  Nothing is asserted on how good the figures are (that is the bench's job, 
 test's)."""
 # dbtest-timeout: 400
 import os
-import signal
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
@@ -175,12 +174,7 @@ with Loader("bench", "--workload", "accuracy", "--duration", "20s", "--rounds", 
     check(pers and all(v & 0x0040000 for v in pers.values()),
           "the workload runs with ADDR_NO_RANDOMIZE (personalities %s)" %
           {k: hex(v) for k, v in pers.items()})
-    ld.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = ld.proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        ld.proc.kill()
-        rc = "hung"
+    rc = ld.stop()  # SIGTERM
     check(on, "SIGTERM sent in a mode's session (kdamond on)")
     check(rc == 1 and "interrupted" in ld.stderr(),
           "SIGTERM: bench ends (exit %s) saying it was interrupted" % rc)

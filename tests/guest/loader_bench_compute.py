@@ -9,7 +9,6 @@ is asserted on time or on which phase is cheaper."""
 # dbtest-timeout: 300
 import math
 import os
-import signal
 import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
@@ -55,12 +54,7 @@ check(not leftovers(), "nothing left after it (%s)" % leftovers())
 with Loader("bench", "--workload", "compute", "--duration", "5s", "--rounds", "1",
             "--size", "16M") as ld:
     on = wait_for(lambda: kdamond_on() or not ld.running(), 120, step=0.05) and kdamond_on()
-    ld.proc.send_signal(signal.SIGTERM)
-    try:
-        rc = ld.proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        ld.proc.kill()
-        rc = "hung"
+    rc = ld.stop()  # SIGTERM
     check(on, "SIGTERM sent in a DAMON phase (kdamond on)")
     check(rc == 1 and "interrupted" in ld.stderr(),
           "SIGTERM: bench ends (exit %s) saying it was interrupted" % rc)

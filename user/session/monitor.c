@@ -369,6 +369,32 @@ static void monitor_kernel_cfg(struct runner *r, struct damon_ctx_cfg *c)
 	};
 }
 
+/*
+ * Names the sources the reporters attached, once a process: bench's accuracy sessions run
+ * one after another in the same process and attach the same ones.
+ */
+static void say_sources(const struct runner *r, const struct monitor *m)
+{
+	static char said[2][1024];
+	char line[2][1024] = { "", "" };
+	int i;
+
+	if (m->perf && r->rep.perf.source == r->rep.perf.why)
+		snprintf(line[0], sizeof(line[0]), "perf source: %s", r->rep.perf.source);
+	else if (m->perf)
+		snprintf(line[0], sizeof(line[0]), "perf source: %s (%s)", r->rep.perf.source,
+			 r->rep.perf.why);
+	if (m->fault)
+		snprintf(line[1], sizeof(line[1]), "fault source: page_fault_user (%s)",
+			 r->rep.fault_variant);
+	for (i = 0; i < 2; i++) {
+		if (!line[i][0] || !strcmp(line[i], said[i]))
+			continue;
+		info("damon-bpf: %s", line[i]);
+		strcpy(said[i], line[i]);
+	}
+}
+
 static int monitor_reporters(struct runner *r)
 {
 	const struct spec *sp = &r->sp;
@@ -396,12 +422,7 @@ static int monitor_reporters(struct runner *r)
 	/* With pte alone no program attaches; the (empty) counters still serve the view. */
 	if (reporter_start(&r->rep, &ro))
 		return -1;
-	if (m->perf && r->rep.perf.source == r->rep.perf.why)
-		info("damon-bpf: perf source: %s", r->rep.perf.source);
-	else if (m->perf)
-		info("damon-bpf: perf source: %s (%s)", r->rep.perf.source, r->rep.perf.why);
-	if (m->fault)
-		info("damon-bpf: fault source: page_fault_user (%s)", r->rep.fault_variant);
+	say_sources(r, m);
 	return 0;
 }
 
