@@ -471,3 +471,17 @@ void out_abort(struct out_file *o)
 	o->f = NULL;
 	unlink(o->tmp);
 }
+
+double proc_cpu_ns(int pid)
+{
+	char path[64], buf[1024], *s;
+	unsigned long long ut, st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (pid <= 0 || read_file(path, buf, sizeof(buf)) <= 0 || !(s = strrchr(buf, ')')))
+		return -1;
+	/* after "pid (comm)": state is field 3, utime and stime fields 14 and 15 */
+	if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (ut + st) * 1e9 / sysconf(_SC_CLK_TCK);
+}

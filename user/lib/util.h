@@ -62,6 +62,8 @@ int online_cpus(uint8_t *mask, int max_cpus);
 void format_bytes(uint64_t bytes, char *buf, size_t len);
 /* CLOCK_MONOTONIC in seconds. */
 double monotonic_s(void);
+/* utime + stime of pid in ns (/proc/PID/stat, in clock ticks), -1 if unreadable. */
+double proc_cpu_ns(int pid);
 /* Sleeps until t (monotonic_s() seconds) or until a signal sets 'exiting'. */
 void sleep_until(double t);
 

@@ -231,10 +231,18 @@ struct scoring {
 	struct accuracy_round *round;
 };
 
-static int on_snapshot(void *arg, const struct session_info *si, const struct snapshot *s)
+static int on_snapshot(void *arg, const struct session_info *si, const struct snapshot *s,
+		       int kdamond)
 {
 	struct scoring *sc = arg;
 	struct accuracy_round *rd = sc->round;
+	double ns = kdamond > 0 ? proc_cpu_ns(kdamond) : -1;
+
+	/* the session's own kdamond: its CPU time is all this session's */
+	rd->kd_known = ns >= 0;
+	rd->kd_cpu_s = ns / 1e9;
+	rd->sample_s = si->sample_us / 1e6;
+	rd->aggr_s = si->aggr_us / 1e6;
 
 	if (ARRAY_GROW(rd->pts, rd->nr, rd->cap, 16))
 		return err("out of memory");

@@ -166,21 +166,6 @@ static bool child_alive(const struct child *c)
 	return waitpid(c->pid, &status, WNOHANG) == 0;
 }
 
-/* utime + stime of pid in ns (/proc/PID/stat, in clock ticks), -1 if unreadable. */
-static double proc_cpu_ns(int pid)
-{
-	char path[64], buf[1024], *s;
-	unsigned long long ut, st;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (pid <= 0 || read_file(path, buf, sizeof(buf)) <= 0 || !(s = strrchr(buf, ')')))
-		return -1;
-	/* after "pid (comm)": state is field 3, utime and stime fields 14 and 15 */
-	if (sscanf(s + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	return (ut + st) * 1e9 / sysconf(_SC_CLK_TCK);
-}
-
 struct prog_stat {
 	uint64_t ns, cnt;
 };

@@ -460,7 +460,8 @@ static enum tick monitor_tick(struct runner *r, const struct run_opts *o, double
 	if (take_snapshot(r, t))
 		return TICK_FAILED;
 	m->nsnap++;
-	if (o->snapshot && o->snapshot(o->snapshot_arg, &m->si, &m->snap))
+	if (o->snapshot && o->snapshot(o->snapshot_arg, &m->si, &m->snap,
+				       r->uses_damon ? damon_kdamond_pid(&r->d) : -1))
 		return TICK_FAILED;
 	if (!o->snapshot)
 		view_print(stdout, &m->si, &m->snap, &view);

@@ -27,9 +27,11 @@ struct run_opts {
 	const char *pin;		/* start, pin under this name and exit */
 	/*
 	 * monitor: each interval's snapshot goes to snapshot(snapshot_arg, ...) instead of the
-	 * view ('bench --workload accuracy' scores them); non-zero ends the session, failed.
+	 * view ('bench --workload accuracy' scores them), with the pid of the session's kdamond
+	 * (-1: none, monitor's fallback mode); non-zero ends the session, failed.
 	 */
-	int (*snapshot)(void *arg, const struct session_info *si, const struct snapshot *s);
+	int (*snapshot)(void *arg, const struct session_info *si, const struct snapshot *s,
+			int kdamond);
 	void *snapshot_arg;
 };
 

@@ -361,8 +361,28 @@ static void spread_of(double *v, int n, struct spread *s)
 struct mode_stats {
 	struct spread p, r, accessed, regions, monitored;
 	struct spread late_p, late_r;	/* the rounds' late means */
+	struct spread kd_cpu, aggrs;	/* the kdamond's CPU share, its aggregation intervals */
 	uint64_t hot;
 };
+
+/*
+ * A round's kdamond: its CPU share (of one CPU) over the session, and the aggregation
+ * intervals it had, estimated as bench's compute phases do: the kdamond sleeps a sampling
+ * interval after each interval's work, so the session's time less its CPU time, over the
+ * sampling interval, is the sampling intervals, and aggr / sample of them make one
+ * aggregation interval.  A kdamond that waited for a CPU makes the estimate high.  NAN
+ * where the kdamond could not be read.
+ */
+static void kdamond_figures(const struct accuracy_round *rd, double *cpu, double *aggrs)
+{
+	double t = rd->nr ? rd->pts[rd->nr - 1].time : 0;
+
+	*cpu = *aggrs = NAN;
+	if (!rd->kd_known || t <= 0 || rd->sample_s <= 0 || rd->aggr_s <= 0)
+		return;
+	*cpu = rd->kd_cpu_s / t;
+	*aggrs = fmax(t - rd->kd_cpu_s, 0) / rd->sample_s * (rd->sample_s / rd->aggr_s);
+}
 
 /*
  * A round's late means: the mean precision and recall of its snapshots in the second half of
@@ -399,7 +419,8 @@ static void mode_stats(const struct accuracy_mode *m, double duration, struct mo
 	double p[BENCH_MAX_ROUNDS], r[BENCH_MAX_ROUNDS], acc[BENCH_MAX_ROUNDS];
 	double regs[BENCH_MAX_ROUNDS], mon[BENCH_MAX_ROUNDS];
 	double lp[BENCH_MAX_ROUNDS], lr[BENCH_MAX_ROUNDS];
-	int i, n = 0;
+	double kc[BENCH_MAX_ROUNDS], ka[BENCH_MAX_ROUNDS];
+	int i, n = 0, nk = 0;
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < m->n; i++) {
@@ -417,7 +438,11 @@ static void mode_stats(const struct accuracy_mode *m, double duration, struct mo
 		late_means(rd, duration, &lp[n], &lr[n]);
 		st->hot = a->hot;
 		n++;
+		kdamond_figures(rd, &kc[nk], &ka[nk]);
+		nk += isfinite(kc[nk]);
 	}
+	spread_of(kc, nk, &st->kd_cpu);
+	spread_of(ka, nk, &st->aggrs);
 	spread_of(lp, n, &st->late_p);
 	spread_of(lr, n, &st->late_r);
 	spread_of(p, n, &st->p);
@@ -464,6 +489,10 @@ static void json_mode(struct json_writer *w, const struct accuracy_report *rep,
 	json_spread(w, "recall", &st.r);
 	json_spread(w, "late_precision", &st.late_p);
 	json_spread(w, "late_recall", &st.late_r);
+	if (st.kd_cpu.n) {
+		json_spread(w, "kdamond_cpu", &st.kd_cpu);
+		json_spread(w, "aggregations", &st.aggrs);
+	}
 	jw_num(w, "hot_bytes", st.hot);
 	jw_begin(w, "rounds", '[');
 	for (i = 0; i < m->n; i++) {
@@ -478,6 +507,14 @@ static void json_mode(struct json_writer *w, const struct accuracy_report *rep,
 			late_means(rd, rep->duration_s, &lp, &lr);
 			jw_double(w, "late_precision", lp, 4);
 			jw_double(w, "late_recall", lr, 4);
+		}
+		if (rd->kd_known) {
+			double cpu, aggrs;
+
+			kdamond_figures(rd, &cpu, &aggrs);
+			jw_double(w, "kdamond_cpu_s", rd->kd_cpu_s, 3);
+			jw_double(w, "kdamond_cpu", cpu, 4);
+			jw_double(w, "aggregations", aggrs, 1);
 		}
 		jw_begin(w, "snapshots", '[');
 		for (k = 0; k < rd->nr; k++) {
@@ -561,6 +598,7 @@ static void cell(const struct spread *s, char *buf, size_t len)
 static void print_table(const struct accuracy_report *rep)
 {
 	char p[64], r[64], lp[16], lr[16], hot[32], acc[32], mon[32], args[160];
+	char kd[16], ag[16];
 	struct mode_stats st;
 	int i;
 
@@ -581,9 +619,11 @@ static void print_table(const struct accuracy_report *rep)
 	       "should see; both of the session's last snapshot, medians of the rounds and their\n"
 	       "lowest-highest.  LATE: the means over the snapshots of the session's second half\n"
 	       "(medians).  MONITORED: the address space DAMON's regions span; REGIONS: those over\n"
-	       "the workload's regions.\n", rep->rounds, rep->duration_s);
-	printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7s\n", "MODE", "PRECISION", "RECALL",
-	       "LATE P/R", "HOT", "ACCESSED", "MONITORED", "REGIONS");
+	       "the workload's regions.  KDAMOND: its CPU share; AGGRS: the aggregation intervals\n"
+	       "it had, estimated from it (fewer than duration / aggregation interval where the\n"
+	       "kdamond's work stretches its sampling intervals).\n", rep->rounds, rep->duration_s);
+	printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7s %7s %5s\n", "MODE", "PRECISION", "RECALL",
+	       "LATE P/R", "HOT", "ACCESSED", "MONITORED", "REGIONS", "KDAMOND", "AGGRS");
 	for (i = 0; i < rep->nr; i++) {
 		const struct accuracy_mode *m = &rep->modes[i];
 
@@ -599,8 +639,16 @@ static void print_table(const struct accuracy_report *rep)
 		format_bytes(st.hot, hot, sizeof(hot));
 		format_bytes(st.accessed.n ? st.accessed.med : 0, acc, sizeof(acc));
 		format_bytes(st.monitored.n ? st.monitored.med : 0, mon, sizeof(mon));
-		printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7.0f\n", m->name, p, r, args, hot, acc,
-		       mon, st.regions.n ? st.regions.med : 0);
+		if (st.kd_cpu.n)
+			snprintf(kd, sizeof(kd), "%6.1f%%", st.kd_cpu.med * 100);
+		else
+			snprintf(kd, sizeof(kd), "%7s", "-");
+		if (st.aggrs.n)
+			snprintf(ag, sizeof(ag), "%5.0f", st.aggrs.med);
+		else
+			snprintf(ag, sizeof(ag), "%5s", "-");
+		printf("%-10s %-19s %-19s %-11s %8s %9s %9s %7.0f %s %s\n", m->name, p, r, args, hot,
+		       acc, mon, st.regions.n ? st.regions.med : 0, kd, ag);
 	}
 	printf("monitor options:");
 	for (i = 0; i < rep->nr; i++) {
