@@ -47,10 +47,18 @@ with Workload("f:2M@0", "c:4M", duration=60) as w:
         m = subprocess.Popen([LOADER, "monitor", "--pid", str(w.pid), "--json"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = m.stdout.readline()
-        check(first.startswith("{") and nr_kdamonds() == 1 and reporter_progs() == 1,
-              "%s: session running" % sig.name)
+        nk, npr = nr_kdamonds(), reporter_progs()
+        check(first.startswith("{") and nk == 1 and npr == 1,
+              "%s: session running (first line %r, %d kdamond(s), %d program(s))" %
+              (sig.name, first[:80], nk, npr))
         m.send_signal(sig)
-        rc = m.wait(timeout=30)
+        try:
+            _, err = m.communicate(timeout=120 if SLOW else 30)
+        except subprocess.TimeoutExpired:
+            m.kill()
+            _, err = m.communicate()
+        rc = m.returncode
         check(rc == 0 and nr_kdamonds() == 0 and reporter_progs() == 0,
-              "%s: exit %d, kdamond and links removed" % (sig.name, rc))
+              "%s: exit %d, kdamond and links removed (stderr: %s)" %
+              (sig.name, rc, err.strip().replace("\n", " | ")))
 done()

@@ -35,6 +35,7 @@ all: two sessions of up to WAIT (300 s, 700 s on the debug kernel) each, hence t
 time-out above (doubled on the debug kernel). The debug kernel (KASAN, lockdep) demoted 24.8 %
 and 61.5 % of the cold set in 400 s, moving all the time: a fixed wait failed it.
 """
+import bisect
 import os
 import sys
 import time
@@ -72,7 +73,30 @@ def cold_left(w):
     lo, hi = node_spans()[FAST]
     blocks = {p >> 9 for p in phys_frames(w.pid, hot["start"], hot["end"])}
     left = [p for p in phys_frames(w.pid, cold["start"], cold["end"]) if lo <= p * 4096 < hi]
-    return len(left), sum(1 for p in left if p >> 9 in blocks)
+    return left, sum(1 for p in left if p >> 9 in blocks)
+
+
+def left_in_regions(what, left):
+    """Where DAMON has the cold pages still on the fast node: their regions at one
+    aggregation (the damon_aggregated tracepoint), by nr_accesses and age, so that a stall
+    says whether they read accessed, were too young for --min-age, or were cold and old and
+    still not moved."""
+    regs = sorted(r for rs in aggregated_regions(2.0 if SLOW else 0.5).values() for r in rs)
+    if not regs:
+        log("  %s: no aggregation traced" % what)
+        return
+    starts = [r[0] for r in regs]
+    by = {}
+    for p in left:
+        i = bisect.bisect_right(starts, p * 4096) - 1
+        r = regs[i] if i >= 0 and regs[i][0] <= p * 4096 < regs[i][1] else None
+        by.setdefault(r, []).append(p)
+    log("  %s: the %d cold pages left on node %d lie in %d of DAMON's %d regions; by pages "
+        "(region size, nr_accesses, age in aggregations):" % (what, len(left), FAST,
+                                                              len(by), len(regs)))
+    for r, ps in sorted(by.items(), key=lambda kv: -len(kv[1]))[:12]:
+        log("    %5d pages: %s" % (len(ps), "outside every region" if r is None else
+                                     "%d KiB, %d, %d" % ((r[1] - r[0]) >> 10, r[2], r[3])))
 
 
 def session(extra, what):
@@ -127,7 +151,9 @@ def session(extra, what):
             check(h >= WANT, "%s: hot set promoted: %.1f %% on node %d" % (what, 100 * h, FAST))
             left, mixed = cold_left(w)
             log("  %s: %d cold pages left on node %d, %d of them in 2 MiB blocks with hot "
-                "pages" % (what, left, FAST, mixed))
+                "pages" % (what, len(left), FAST, mixed))
+            if c < WANT:
+                left_in_regions(what, left)
             # the cold pages mixed with hot ones physically are not the scheme's to move
             check(c + mixed / max(cn, 1) >= WANT,
                   "%s: cold set demoted: %.1f %% on node %d, %.1f %% left mixed with hot pages"

@@ -4,6 +4,7 @@ import errno
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -82,8 +83,11 @@ class Workload:
             self.cmd += ["--ticker", str(ticker)]
         for r in regions:
             self.cmd += ["--region", r]
+        # duration bounds a workload that is stopped at the end of its 'with' block: the
+        # debug kernel runs a test several times as long (monitor_pin.py's workload of 60 s
+        # exited under its last session there).  A workload meant to end uses passes.
         if duration is not None:
-            self.cmd += ["--duration", str(duration)]
+            self.cmd += ["--duration", str(duration * 5 if SLOW else duration)]
         if passes is not None:
             self.cmd += ["--passes", str(passes)]
         if thp:
@@ -479,6 +483,40 @@ def phys_frames(pid, start, end):
     return [v & ((1 << 55) - 1) for (v,) in struct.iter_unpack("<Q", data) if v >> 63]
 
 
+def aggregated_regions(secs=1.0):
+    """DAMON's regions at its last aggregation within secs, from the damon_aggregated
+    tracepoint: {target_id: [(start, end, nr_accesses, age), ...]} in address order (each
+    target's last complete set of nr_regions lines), {} when no aggregation was traced."""
+    tr = "/sys/kernel/tracing"
+    ev = tr + "/events/damon/damon_aggregated/enable"
+    with open(tr + "/trace", "w") as f:
+        f.write("")
+    with open(ev, "w") as f:
+        f.write("1")
+    try:
+        time.sleep(secs)
+    finally:
+        with open(ev, "w") as f:
+            f.write("0")
+    pat = re.compile(r"damon_aggregated: target_id=(\d+) nr_regions=(\d+) (\d+)-(\d+): "
+                     r"(\d+) (\d+)")
+    lines = {}
+    with open(tr + "/trace") as f:
+        for line in f:
+            m = pat.search(line)
+            if m:
+                t, n, a, b, acc, age = map(int, m.groups())
+                lines.setdefault(t, []).append((n, a, b, acc, age))
+    out = {}
+    for t, ls in lines.items():
+        n = ls[-1][0]
+        last = ls[-n:]
+        if len(last) == n and all(x[0] == n for x in last) and \
+                all(last[i][2] <= last[i + 1][1] for i in range(n - 1)):
+            out[t] = [x[1:] for x in last]
+    return out
+
+
 def phys_pieces(pid, start, end):
     """How many physically contiguous pieces the present pages of [start, end) are in."""
     pfns = sorted(phys_frames(pid, start, end))
@@ -840,7 +878,9 @@ def kill_matrix(name, cmd, with_link=True, exits=False):
             elif cond is None:
                 ok = True
             else:
-                ok = wait_for(lambda: cond() or not ld.running(), 30, step=0.02) and cond()
+                # the debug kernel's verifier takes minutes over the reporters
+                ok = wait_for(lambda: cond() or not ld.running(), 240 if SLOW else 30,
+                              step=0.02) and cond()
             if ld.running():
                 ld.proc.kill()
             ld.proc.wait()
