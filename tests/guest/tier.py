@@ -97,6 +97,17 @@ def left_in_regions(what, left):
     for r, ps in sorted(by.items(), key=lambda kv: -len(kv[1]))[:12]:
         log("    %5d pages: %s" % (len(ps), "outside every region" if r is None else
                                      "%d KiB, %d, %d" % ((r[1] - r[0]) >> 10, r[2], r[3])))
+    # What migrate_cold (the second scheme) applied to meanwhile, and how much of it fell on
+    # the region holding most of the pages left.
+    secs = 10 if SLOW else 3
+    ap = [a for a in damos_applies(secs) if a[0] == 1]
+    top = max((r for r in by if r), key=lambda r: len(by[r]), default=None)
+    on_top = [a for a in ap if top and a[1] < top[1] and a[2] > top[0]]
+    log("  %s: in %d s migrate_cold applied to %d regions, %d MiB, %d of them (%d MiB) in the "
+        "region above; the first: %s" % (
+            what, secs, len(ap), sum(a[2] - a[1] for a in ap) >> 20, len(on_top),
+            sum(min(a[2], top[1]) - max(a[1], top[0]) for a in on_top) >> 20,
+            ["%x-%x %d %d" % a[1:] for a in ap[:8]]))
 
 
 def session(extra, what):

@@ -483,12 +483,10 @@ def phys_frames(pid, start, end):
     return [v & ((1 << 55) - 1) for (v,) in struct.iter_unpack("<Q", data) if v >> 63]
 
 
-def aggregated_regions(secs=1.0):
-    """DAMON's regions at its last aggregation within secs, from the damon_aggregated
-    tracepoint: {target_id: [(start, end, nr_accesses, age), ...]} in address order (each
-    target's last complete set of nr_regions lines), {} when no aggregation was traced."""
+def trace_event(event, secs):
+    """The lines a tracepoint (events/EVENT, e.g. "damon/damon_aggregated") gave in secs."""
     tr = "/sys/kernel/tracing"
-    ev = tr + "/events/damon/damon_aggregated/enable"
+    ev = "%s/events/%s/enable" % (tr, event)
     with open(tr + "/trace", "w") as f:
         f.write("")
     with open(ev, "w") as f:
@@ -498,15 +496,21 @@ def aggregated_regions(secs=1.0):
     finally:
         with open(ev, "w") as f:
             f.write("0")
-    pat = re.compile(r"damon_aggregated: target_id=(\d+) nr_regions=(\d+) (\d+)-(\d+): "
-                     r"(\d+) (\d+)")
-    lines = {}
     with open(tr + "/trace") as f:
-        for line in f:
-            m = pat.search(line)
-            if m:
-                t, n, a, b, acc, age = map(int, m.groups())
-                lines.setdefault(t, []).append((n, a, b, acc, age))
+        return [line for line in f if event.split("/")[-1] + ":" in line]
+
+
+def aggregated_regions(secs=1.0):
+    """DAMON's regions at its last aggregation within secs, from the damon_aggregated
+    tracepoint: {target_id: [(start, end, nr_accesses, age), ...]} in address order (each
+    target's last complete set of nr_regions lines), {} when no aggregation was traced."""
+    pat = re.compile(r"target_id=(\d+) nr_regions=(\d+) (\d+)-(\d+): (\d+) (\d+)")
+    lines = {}
+    for line in trace_event("damon/damon_aggregated", secs):
+        m = pat.search(line)
+        if m:
+            t, n, a, b, acc, age = map(int, m.groups())
+            lines.setdefault(t, []).append((n, a, b, acc, age))
     out = {}
     for t, ls in lines.items():
         n = ls[-1][0]
@@ -515,6 +519,15 @@ def aggregated_regions(secs=1.0):
                 all(last[i][2] <= last[i + 1][1] for i in range(n - 1)):
             out[t] = [x[1:] for x in last]
     return out
+
+
+def damos_applies(secs=1.0):
+    """The regions DAMOS applied an action to within secs (the damos_before_apply
+    tracepoint): [(scheme_idx, start, end, nr_accesses, age), ...] in trace order."""
+    pat = re.compile(r"scheme_idx=(\d+) target_idx=\d+ nr_regions=\d+ (\d+)-(\d+): "
+                     r"(\d+) (\d+)")
+    return [tuple(map(int, m.groups())) for m in
+            (pat.search(x) for x in trace_event("damon/damos_before_apply", secs)) if m]
 
 
 def phys_pieces(pid, start, end):
