@@ -76,7 +76,7 @@ def cold_left(w):
     return left, sum(1 for p in left if p >> 9 in blocks)
 
 
-def left_in_regions(what, left):
+def left_in_regions(what, w, left):
     """Where DAMON has the cold pages still on the fast node: their regions at one
     aggregation (the damon_aggregated tracepoint), by nr_accesses and age, so that a stall
     says whether they read accessed, were too young for --min-age, or were cold and old and
@@ -108,6 +108,17 @@ def left_in_regions(what, left):
             what, secs, len(ap), sum(a[2] - a[1] for a in ap) >> 20, len(on_top),
             sum(min(a[2], top[1]) - max(a[1], top[0]) for a in on_top) >> 20,
             ["%x-%x %d %d" % a[1:] for a in ap[:8]]))
+    # The pages left that an applied range covered, and how many of those are still left:
+    # tried by the action and not moved (isolation, the young filter, the migration).
+    tried = {p for p in left if any(a[1] <= p * 4096 < a[2] for a in ap)}
+    still = tried & set(cold_left(w)[0])
+    log("  %s: %d of the pages left were in those ranges, %d of them still on node %d "
+        "after; the pages left span pfn %s-%s" % (
+            what, len(tried), len(still), FAST, hex(min(left)) if left else "-",
+            hex(max(left)) if left else "-"))
+    for k in ("pgmigrate_success", "pgmigrate_fail", "thp_migration_fail",
+              "thp_migration_split"):
+        log("  %s: vmstat %s %s" % (what, k, vmstat().get(k)))
 
 
 def session(extra, what):
@@ -164,7 +175,7 @@ def session(extra, what):
             log("  %s: %d cold pages left on node %d, %d of them in 2 MiB blocks with hot "
                 "pages" % (what, len(left), FAST, mixed))
             if c < WANT:
-                left_in_regions(what, left)
+                left_in_regions(what, w, left)
             # the cold pages mixed with hot ones physically are not the scheme's to move
             check(c + mixed / max(cn, 1) >= WANT,
                   "%s: cold set demoted: %.1f %% on node %d, %.1f %% left mixed with hot pages"
