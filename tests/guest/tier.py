@@ -81,7 +81,8 @@ def left_in_regions(what, w, left):
     aggregation (the damon_aggregated tracepoint), by nr_accesses and age, so that a stall
     says whether they read accessed, were too young for --min-age, or were cold and old and
     still not moved."""
-    regs = sorted(r for rs in aggregated_regions(2.0 if SLOW else 0.5).values() for r in rs)
+    # the debug kernel's fault-source kdamond took over 2 s for an aggregation
+    regs = sorted(r for rs in aggregated_regions(8.0 if SLOW else 1.0).values() for r in rs)
     if not regs:
         log("  %s: no aggregation traced" % what)
         return
