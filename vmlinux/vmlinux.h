@@ -16049,6 +16049,7 @@ struct kvm_x86_ops {
 	int (*nmi_allowed)(struct kvm_vcpu *, bool);
 	bool (*get_nmi_mask)(struct kvm_vcpu *);
 	void (*set_nmi_mask)(struct kvm_vcpu *, bool);
+	void (*clear_hlt)(struct kvm_vcpu *);
 	bool (*is_vnmi_pending)(struct kvm_vcpu *);
 	bool (*set_vnmi_pending)(struct kvm_vcpu *);
 	void (*enable_nmi_window)(struct kvm_vcpu *);
@@ -24752,13 +24753,6 @@ struct vm_stack {
 
 struct audit_context;
 
-struct taint_flag {
-	char c_true;
-	char c_false;
-	bool module;
-	const char *desc;
-};
-
 struct __va_list_tag {
 	unsigned int gp_offset;
 	unsigned int fp_offset;
@@ -24767,6 +24761,13 @@ struct __va_list_tag {
 };
 
 typedef __builtin_va_list va_list;
+
+struct taint_flag {
+	char c_true;
+	char c_false;
+	bool module;
+	const char *desc;
+};
 
 enum ftrace_dump_mode {
 	DUMP_NONE = 0,
@@ -41772,6 +41773,7 @@ struct damon_ctx {
 	struct damon_callback callback;
 	struct list_head adaptive_targets;
 	struct list_head schemes;
+	long unsigned int last_nr_regions;
 };
 
 enum damon_sample_filter_type {
@@ -41876,7 +41878,7 @@ struct damon_report_ring {
 	long: 64;
 	long: 64;
 	long: 64;
-	struct damon_access_report entries[1024];
+	struct damon_access_report entries[8192];
 };
 
 struct damon_report_cpu_stats {
@@ -49251,6 +49253,8 @@ struct pci_host_bridge {
 	u8 (*swizzle_irq)(struct pci_dev *, u8 *);
 	int (*map_irq)(const struct pci_dev *, u8, u8);
 	void (*release_fn)(struct pci_host_bridge *);
+	int (*enable_device)(struct pci_host_bridge *, struct pci_dev *);
+	void (*disable_device)(struct pci_host_bridge *, struct pci_dev *);
 	void *release_data;
 	unsigned int ignore_reset_delay: 1;
 	unsigned int no_ext_tags: 1;
@@ -49266,8 +49270,6 @@ struct pci_host_bridge {
 	unsigned int size_windows: 1;
 	unsigned int msi_domain: 1;
 	resource_size_t (*align_resource)(struct pci_dev *, const struct resource *, resource_size_t, resource_size_t, resource_size_t);
-	long: 64;
-	long: 64;
 	long: 64;
 	long: 64;
 	long: 64;
@@ -53777,6 +53779,7 @@ struct power_supply_config {
 	const struct attribute_group **attr_grp;
 	char **supplied_to;
 	size_t num_supplicants;
+	bool no_wakeup_source;
 };
 
 struct power_supply;
@@ -53807,7 +53810,6 @@ struct power_supply {
 	size_t num_supplicants;
 	char **supplied_from;
 	size_t num_supplies;
-	struct device_node *of_node;
 	void *drv_data;
 	struct device dev;
 	struct work_struct changed_work;
@@ -59473,6 +59475,11 @@ enum {
 
 enum power_supply_notifier_events {
 	PSY_EVENT_PROP_CHANGED = 0,
+};
+
+struct psy_for_each_psy_cb_data {
+	int (*fn)(struct power_supply *, void *);
+	void *data;
 };
 
 struct psy_am_i_supplied_data {

@@ -11,7 +11,7 @@ it.  Part 2 runs damon-bpf monitor against a fake "cpu" PMU whose events are in 
 page-fault events (type 1), so that they really open and sample here, and makes named events
 fail through DAMON_BPF_PERF_FAIL: it checks what opened from the loader's perf fds.
 
-Kernel sources cited: Debian's linux-source-6.12 (6.12.117), the tree kernel/ patches."""
+Kernel sources cited: Debian's linux-source-6.12 (6.12.118), the tree kernel/ patches."""
 import atexit
 import json
 import os
