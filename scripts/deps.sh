@@ -17,19 +17,47 @@ pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev p
       # make kernel-deb: Debian's kernel config, bindeb-pkg's build dependencies
       linux-config-6.12 debhelper rsync xz-utils zstd)
 
+# The series is kept on one Debian release of linux-source-6.12 (kernel/debian-source); a
+# security update of the package can move its context (6.12.118 did), so that release is
+# installed while the archive still has it, and a newer one only with a warning.
+src_pkg=linux-source-6.12
+src_want=$(sed -n 's/^[[:space:]]*\([^#[:space:]][^[:space:]]*\).*/\1/p' \
+	"$(dirname "$0")/../kernel/debian-source" | head -n 1)
+src_have=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null || true)
+
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-	echo "  DEPS    all ${#pkgs[@]} packages present"
+if [ ${#missing[@]} -eq 0 ] && [ "$src_have" = "$src_want" ]; then
+	echo "  DEPS    all ${#pkgs[@]} packages present ($src_pkg $src_have)"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages: ${missing[*]}; run 'make deps' as root" >&2
-	exit 1
+	[ ${#missing[@]} -eq 0 ] || {
+		echo "deps.sh: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+		exit 1
+	}
+	echo "deps.sh: warning: $src_pkg is $src_have, the series is kept on $src_want (run 'make deps' as root)" >&2
+	exit 0
 fi
-echo "  DEPS    installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ "$src_have" != "$src_want" ]; then
+	if apt-cache madison "$src_pkg" | awk '{ print $3 }' | grep -qxF "$src_want"; then
+		echo "  DEPS    $src_pkg=$src_want (the series' release; was: ${src_have:-none})"
+		apt-get install -y -qq --no-install-recommends --allow-downgrades \
+			"$src_pkg=$src_want" >/dev/null
+		missing=("${missing[@]/#$src_pkg/}")
+	else
+		echo "deps.sh: warning: the archive no longer has $src_pkg $src_want (kernel/debian-source);" \
+		     "using ${src_have:-the newest}: 'make kernel' says whether the series still applies" >&2
+	fi
+fi
+pkgs_left=()
+for p in "${missing[@]}"; do
+	[ -n "$p" ] && pkgs_left+=("$p")
+done
+[ ${#pkgs_left[@]} -eq 0 ] && exit 0
+echo "  DEPS    installing: ${pkgs_left[*]}"
+apt-get install -y -qq --no-install-recommends "${pkgs_left[@]}" >/dev/null

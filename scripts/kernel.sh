@@ -14,6 +14,11 @@ src=${KERNEL_SRC:-$top/build/linux-src}
 tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 base_tag=damon-bpf-base
 stamp=$src/.git/damon-bpf-series
+# Which Debian source the tree was unpacked from: a new linux-source-6.12 release means a new
+# base, not just new patches on the old one.
+tarball_stamp=$src/.git/damon-bpf-tarball
+# The commit the series was last applied or exported at: anything after it is local work.
+head_stamp=$src/.git/damon-bpf-head
 git_id=(-c user.name=damon-bpf -c user.email=damon-bpf@localhost -c commit.gpgsign=false)
 
 die() { echo "kernel.sh: $*" >&2; exit 1; }
@@ -27,17 +32,52 @@ series_hash() {
 	done | sha256sum | cut -d' ' -f1
 }
 
+# The Debian version of the tarball when it is the package's, else its checksum.
+tarball_id() {
+	local ver
+	if [ "$tarball" = /usr/src/linux-source-6.12.tar.xz ] &&
+	   ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) && [ -n "$ver" ]; then
+		echo "linux-source-6.12 $ver"
+	else
+		echo "sha256 $(sha256sum < "$tarball" | cut -d' ' -f1)"
+	fi
+}
+
+# A tree unpacked from another release is replaced, but only when it holds nothing but the
+# series (or not even that, after the series failed to apply): uncommitted changes and commits
+# not exported to kernel/patches/ are never thrown away.
+check_base() {
+	local want=$1 have
+	have=$(cat "$tarball_stamp" 2>/dev/null || echo "an unrecorded release")
+	[ "$want" = "$have" ] && return 0
+	local head
+	head=$(git -C "$src" rev-parse HEAD)
+	if [ -n "$(git -C "$src" status --porcelain)" ] ||
+	   { [ "$head" != "$(cat "$head_stamp" 2>/dev/null)" ] &&
+	     [ "$head" != "$(git -C "$src" rev-parse "$base_tag")" ]; }; then
+		die "${src#"$top"/} was unpacked from $have, $tarball is $want, and the tree has work not in kernel/patches/: commit and export it ('make kernel-patches') or drop it (rm -rf ${src#"$top"/}), then run 'make kernel' again"
+	fi
+	echo "  REBASE  ${src#"$top"/}: $have -> $want"
+	rm -rf "$src"
+}
+
 cmd_tree() {
+	[ -d "$src/.git" ] && [ -f "$tarball" ] && check_base "$(tarball_id)"
 	if [ ! -d "$src/.git" ]; then
 		[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (package linux-source-6.12)"
-		echo "  UNPACK  $(basename "$tarball")"
+		local id
+		id=$(tarball_id)
+		echo "  UNPACK  $(basename "$tarball") ($id)"
 		rm -rf "$src" "$top/build/linux-source-6.12"
 		mkdir -p "$top/build"
-		tar -C "$top/build" -xf "$tarball"
+		# -m: files get the time of unpacking, so that objects built from another release's
+		# files are older than every source and get rebuilt.
+		tar -C "$top/build" -m -xf "$tarball"
 		mv "$top/build/linux-source-6.12" "$src"
 		git -C "$src" init -q
 		git -C "$src" add -A -f
-		git "${git_id[@]}" -C "$src" commit -q -m "Debian linux-source-6.12 ($(basename "$tarball"))"
+		git "${git_id[@]}" -C "$src" commit -q -m "Debian $id ($(basename "$tarball"))"
+		echo "$id" > "$tarball_stamp"
 		git -C "$src" tag "$base_tag"
 		# Debian's .gitignore hides the whole top level; un-hide it in this work tree only so
 		# that new files of the series show up in 'git status'.
@@ -62,6 +102,7 @@ cmd_tree() {
 		fi
 	fi
 	echo "$want" > "$stamp"
+	git -C "$src" rev-parse HEAD > "$head_stamp"
 }
 
 cmd_build() {
@@ -104,6 +145,7 @@ cmd_export() {
 	rm -f "$top"/kernel/patches/*.patch
 	git -C "$src" format-patch -q --no-signature --zero-commit -N -o "$top/kernel/patches" "$base_tag"..HEAD
 	series_hash > "$stamp"
+	git -C "$src" rev-parse HEAD > "$head_stamp"
 	ls "$top"/kernel/patches
 }
 
