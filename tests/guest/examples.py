@@ -23,13 +23,18 @@ CTX = DAMON + "/kdamonds/0/contexts/0/"
 def golden(name, pids):
     """(path, wanted) of tests/golden/NAME.sysfs, its placeholders filled in."""
     subst = {"$PID%d" % i: str(p) for i, p in enumerate(pids)}
-    for nid, span in node_spans().items():
+    spans = node_spans()
+    for nid, span in spans.items():
         subst["$NODE%d_START" % nid], subst["$NODE%d_END" % nid] = map(str, span)
+    whole = max(e for _, e in spans.values()) - min(s for s, _ in spans.values())
     out = []
     for line in open(os.path.join(TOP, "tests", "golden", name + ".sysfs")):
         line = line.split("#")[0].strip()
         if line:
             path, want = line.split(None, 1)
+            if want.startswith("$REGIONS_UNDER "):
+                size = int(want.split()[1])
+                want = str(min(500, max(10, -(-whole // size))))
             out.append((path, subst.get(want, want)))
     return out
 

@@ -101,6 +101,8 @@ spec = json.loads(args(*LINES[3]).stdout)
 ctx = spec["kdamonds"][0]["contexts"][0]
 pro, dem = ctx["schemes"]
 check(ctx["ops"] == "paddr", "tier: physical address space")
+check(ctx["nr_regions"] == {"min": "auto", "max": 1000},
+      "tier: nr_regions min auto (sized to the quota at run time): %s" % ctx["nr_regions"])
 check(pro["action"] == "migrate_hot" and pro["target_nid"] == 0 and
       pro["quotas"]["goals"] == [{"metric": "node_mem_used_bp", "target_value": 9500, "nid": 0}]
       and pro["access_pattern"]["nr_accesses"]["min"] == 7,
@@ -154,6 +156,10 @@ CASES = [
      "kdamonds[0].contexts[0].ops: 'kaddr' is not vaddr"),
     (good.replace('"pid": 100', '"pid": "a hundred"', 1),
      "kdamonds[0].contexts[0].targets[0].pid: expected an integer"),
+    (good.replace('"min": 10,', '"min": 2,', 1),
+     "kdamonds[0].contexts[0].nr_regions.min: DAMON needs at least 3 regions"),
+    (good.replace('"min": 10,', '"min": "automatic",', 1),
+     "kdamonds[0].contexts[0].nr_regions.min: 'automatic' is not a number"),
     ('{"kdamonds": [{"contexts": [{}, {}]}]}', "one context per kdamond"),
     ("", "unexpected end of the file"),
 ]

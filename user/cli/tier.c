@@ -33,7 +33,8 @@ static const char doc[] =
 "           free memory would rank coldest and take every quota); its quota\n"
 "           grows while the fast node has less free memory than --fast-free\n"
 "           (goal node_mem_free_bp): demotion makes just that room.\n"
-"Both are within --quota (the most the kernel's tuning may reach). The\n"
+"Both are within --quota (the most the kernel's tuning may reach), and DAMON's\n"
+"regions are kept no larger than that quota (nr_regions min \"auto\"). The\n"
 "defaults (99.6 % used, 0.4 % free) are those of the DAMON tiering work: keep\n"
 "the fast node full of hot memory with a sliver free for new allocations.\n"
 "--source fault|perf adds the BPF reporters' accesses (page faults, perf\n"
@@ -167,6 +168,8 @@ int tier_spec(int argc, char **argv, struct spec *sp, struct run_opts *o,
 		return EXIT_USAGE;
 	scheme_args_apply(&a.c, sp, o);
 	strcpy(sp->ctx.ops, "paddr");
+	/* Regions no larger than a quota, or migrate_cold never reaches a big region's tail. */
+	sp->ctx.min_nr_regions = 0;
 	sp->policy.drop_exited = false;
 	sp->ctx.nr_pids = 1;	/* the physical address space: its range is found at run time */
 	if (a.source) {

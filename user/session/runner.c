@@ -223,6 +223,40 @@ const struct session_kind scheme_kind = {
 	.tick = scheme_tick,
 };
 
+/*
+ * nr_regions "min": "auto".  DAMON merges regions up to (monitored size / min_nr_regions);
+ * a scheme whose quota is smaller than a region applies its action to the region's head,
+ * which gets age 0 and merges back into the rest: the region's size-weighted age falls
+ * with every piece, and once it is below the scheme's minimum age the region's tail is
+ * never reached (tier's migrate_cold on a slow kernel: docs/schemes.md).  So regions are
+ * kept no larger than the smallest quota a reset interval: enough regions for that, at
+ * least DAMON's default 10 and at most half of max_nr_regions (DAMON splits up to there).
+ */
+static void auto_min_nr_regions(struct damon_ctx_cfg *c)
+{
+	uint64_t quota = 0, n = 10, span = c->region_end - c->region_start;
+	char sz[32], qsz[32];
+	int i;
+
+	if (c->min_nr_regions)
+		return;
+	for (i = 0; i < c->nr_schemes; i++)
+		if (c->schemes[i].quota_sz && (!quota || c->schemes[i].quota_sz < quota))
+			quota = c->schemes[i].quota_sz;
+	if (!strcmp(c->ops, "paddr") && quota && c->region_end > c->region_start &&
+	    span / quota + !!(span % quota) > n)
+		n = span / quota + !!(span % quota);
+	if (n > c->max_nr_regions / 2)
+		n = c->max_nr_regions / 2;
+	c->min_nr_regions = n < 3 ? 3 : n;
+	if (!strcmp(c->ops, "paddr") && quota && span) {
+		format_bytes(span / c->min_nr_regions, sz, sizeof(sz));
+		format_bytes(quota, qsz, sizeof(qsz));
+		info("damon-bpf: nr_regions min auto: %llu (regions of at most %s; the smallest "
+		     "scheme quota is %s)", (unsigned long long)c->min_nr_regions, sz, qsz);
+	}
+}
+
 /* The spec bound, the kind's checks; nothing is created yet. */
 static int prepare(struct runner *r, const struct spec *sp, const struct run_opts *o)
 {
@@ -240,6 +274,7 @@ static int prepare(struct runner *r, const struct spec *sp, const struct run_opt
 	if (r->uses_damon && !strcmp(r->sp.ctx.ops, "paddr") && !r->sp.ctx.region_end &&
 	    node_phys_range(-1, &r->sp.ctx.region_start, &r->sp.ctx.region_end))
 		return -1;
+	auto_min_nr_regions(&r->sp.ctx);
 	refresh_ranges(r);
 	return 0;
 }

@@ -329,7 +329,15 @@ static void read_context(struct rd *r, struct json *cj, struct spec *sp)
 		bad_key(r, json_member(cj, "intervals"), "intervals",
 			"need 0 < sample_us <= aggr_us");
 	WITH(r, cj, "nr_regions", JSON_OBJECT, {
-		get_u64(r, it, "min", U_NUM, &c->min_nr_regions);
+		struct json *m = json_member(it, "min");
+
+		/* "auto": sized to the schemes' quotas at run time (0 until then) */
+		if (m && m->type == JSON_STRING && !strcmp(m->str, "auto"))
+			c->min_nr_regions = 0;
+		else if (!get_u64(r, it, "min", U_NUM, &c->min_nr_regions) && m &&
+			 c->min_nr_regions < 3)
+			bad_key(r, m, "min",
+				"DAMON needs at least 3 regions: a number >= 3 or \"auto\"");
 		get_u64(r, it, "max", U_NUM, &c->max_nr_regions);
 	});
 	WITH(r, cj, "sample_control", JSON_OBJECT, read_sample_control(r, it, sp));

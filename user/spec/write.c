@@ -230,7 +230,10 @@ static void print_context(struct json_writer *w, const struct spec *sp, bool sta
 	jw_u64(w, "ops_update_us", c->update_us);
 	jw_end(w, '}');
 	jw_begin(w, "nr_regions", '{');
-	jw_u64(w, "min", c->min_nr_regions);
+	if (c->min_nr_regions)
+		jw_u64(w, "min", c->min_nr_regions);
+	else
+		jw_str(w, "min", "auto");
 	jw_u64(w, "max", c->max_nr_regions);
 	jw_end(w, '}');
 	print_sample_control(w, c);
