@@ -22,7 +22,9 @@ filled in 150 ms; with patch 29, 0 dropped (longest mprotect() 2758 ms, ring fil
 ms).  Rings of 8192 would take that stream 1.6 s to fill, longer than most mprotect()s (330 to 950
 ms): hence the bursts, a ring in 200 ms.
 With the 256 MiB of 4 KiB pages this test first used (about 60 ms a mprotect()), the old
-locking passed it too."""
+locking passed it too.  On a faster machine 4 GiB took 80 ms a mprotect() and the test could
+not fail (it said so); it now measures one first and scales the range (there: 98 ms, so
+24.5 GiB, whose mprotect()s took up to 492 ms)."""
 import os
 import sys
 import time
@@ -40,6 +42,13 @@ BURST = int(rd(REPORTS + "/ring_size")) // 2
 
 HOLDER = "/tmp/mmap_lock_holder"
 run(["cc", "-O2", "-Wall", "-pthread", "-o", HOLDER, os.path.join(HERE, "mmap_lock_holder.c")])
+# How long one mprotect() of 4 GiB takes depends on the machine (330-2758 ms on one, 80 on
+# another): scale the range so that one takes about three times what the stream needs to fill
+# a ring (2 x PERIOD), up to 32 GiB (64 MiB of page tables).
+_, _, probe = map(int, run([HOLDER, "0.5", "4"], timeout=120).stdout.split())
+GIB = min(32, max(4, 4 * 3 * 2000 * PERIOD / max(probe, 1)))
+log("  one mprotect() of 4 GiB took at most %d ms: the child mprotect()s %.1f GiB" %
+    (probe, GIB))
 T = Area(1 << 20)   # never touched: DAMON arms nothing there, the stream is all it gets
 loops = made = longest = 0
 try:
@@ -64,7 +73,7 @@ try:
         th.start()
         t0 = time.monotonic()
         # C, not Python: the lock must be taken again right after each mprotect()
-        holder = run([HOLDER, str(SECONDS)], timeout=SECONDS * 20 + 60)
+        holder = run([HOLDER, str(SECONDS), "%.1f" % GIB], timeout=SECONDS * 20 + 120)
         loops, made, longest = map(int, holder.stdout.split())
         stop.set()
         th.join()
