@@ -31,9 +31,11 @@ def judge(what, snaps, sets):
           "%s: three probe hits a region, at most max_nr_accesses" % what)
     last = good[1:] or good
     for name, (start, end) in sets.items():
-        # C in the last snapshot: early ones can still have a region over C and R (seen
-        # once: 1.0 of 20 for R's CPU); W and R lie apart, C between them
-        misses = last[-1:] if name == "C" else last
+        # Misses once the regions have settled: early snapshots can still have a region over
+        # C and R (seen once: 1.0 of 20 for R's CPU), or, in the 8 s of the spec's run, one
+        # from W over C into R (R read 2.2 of 20 for CPU 0 and for writes).  C in the last
+        # snapshot, W and R in the later half.
+        misses = last[-1:] if name == "C" else last[len(last) // 2:]
         rates = [min(probe_hits(s, start, end, p) for s in last) if EXPECT[name][p] else
                  max(probe_hits(s, start, end, p) for s in misses) for p in range(3)]
         log("  %s: %s probe hits (CPU0, CPU1, W; of %d) %s" % (
@@ -44,8 +46,10 @@ def judge(what, snaps, sets):
                     what, name, PROBES[p], rates[p], HOT))
             else:
                 # a region straddling a set's edge may carry a fraction
-                check(rates[p] < 1, "%s: %s does not hit '%s' (%.1f)" % (
-                    what, name, PROBES[p], rates[p]))
+                if not check(rates[p] < 1, "%s: %s does not hit '%s' (%.1f)" % (
+                        what, name, PROBES[p], rates[p])):
+                    log("    per snapshot: %s" % [round(probe_hits(s, start, end, p), 1)
+                                                 for s in last])
 
 
 with Workload("w:4M@0", "p:4M@1", "c:4M", duration=300, ticker=0) as w:
