@@ -25,8 +25,10 @@ src_want=$(sed -n 's/^[[:space:]]*\([^#[:space:]][^[:space:]]*\).*/\1/p' \
 	"$(dirname "$0")/../kernel/debian-source" | head -n 1)
 src_have=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null || true)
 
+# The source package is handled on its own below: its version matters, not only its presence.
 missing=()
 for p in "${pkgs[@]}"; do
+	[ "$p" = "$src_pkg" ] && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ] && [ "$src_have" = "$src_want" ]; then
@@ -34,6 +36,7 @@ if [ ${#missing[@]} -eq 0 ] && [ "$src_have" = "$src_want" ]; then
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
+	[ -n "$src_have" ] || missing+=("$src_pkg")
 	[ ${#missing[@]} -eq 0 ] || {
 		echo "deps.sh: missing packages: ${missing[*]}; run 'make deps' as root" >&2
 		exit 1
@@ -48,16 +51,12 @@ if [ "$src_have" != "$src_want" ]; then
 		echo "  DEPS    $src_pkg=$src_want (the series' release; was: ${src_have:-none})"
 		apt-get install -y -qq --no-install-recommends --allow-downgrades \
 			"$src_pkg=$src_want" >/dev/null
-		missing=("${missing[@]/#$src_pkg/}")
 	else
 		echo "deps.sh: warning: the archive no longer has $src_pkg $src_want (kernel/debian-source);" \
 		     "using ${src_have:-the newest}: 'make kernel' says whether the series still applies" >&2
+		[ -n "$src_have" ] || missing+=("$src_pkg")
 	fi
 fi
-pkgs_left=()
-for p in "${missing[@]}"; do
-	[ -n "$p" ] && pkgs_left+=("$p")
-done
-[ ${#pkgs_left[@]} -eq 0 ] && exit 0
-echo "  DEPS    installing: ${pkgs_left[*]}"
-apt-get install -y -qq --no-install-recommends "${pkgs_left[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "  DEPS    installing: ${missing[*]}"
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

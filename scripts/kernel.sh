@@ -62,11 +62,11 @@ check_base() {
 }
 
 cmd_tree() {
-	[ -d "$src/.git" ] && [ -f "$tarball" ] && check_base "$(tarball_id)"
+	local id=
+	[ -f "$tarball" ] && id=$(tarball_id)
+	[ -d "$src/.git" ] && [ -n "$id" ] && check_base "$id"
 	if [ ! -d "$src/.git" ]; then
-		[ -f "$tarball" ] || die "$tarball missing: run 'make deps' (package linux-source-6.12)"
-		local id
-		id=$(tarball_id)
+		[ -n "$id" ] || die "$tarball missing: run 'make deps' (package linux-source-6.12)"
 		echo "  UNPACK  $(basename "$tarball") ($id)"
 		rm -rf "$src" "$top/build/linux-source-6.12"
 		mkdir -p "$top/build"

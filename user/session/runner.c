@@ -236,6 +236,7 @@ static void auto_min_nr_regions(struct damon_ctx_cfg *c)
 {
 	uint64_t quota = 0, n = 10, span = c->region_end - c->region_start;
 	char sz[32], qsz[32];
+	bool sized;
 	int i;
 
 	if (c->min_nr_regions)
@@ -243,13 +244,18 @@ static void auto_min_nr_regions(struct damon_ctx_cfg *c)
 	for (i = 0; i < c->nr_schemes; i++)
 		if (c->schemes[i].quota_sz && (!quota || c->schemes[i].quota_sz < quota))
 			quota = c->schemes[i].quota_sz;
-	if (!strcmp(c->ops, "paddr") && quota && c->region_end > c->region_start &&
-	    span / quota + !!(span % quota) > n)
-		n = span / quota + !!(span % quota);
+	sized = !strcmp(c->ops, "paddr") && quota && c->region_end > c->region_start;
+	if (sized) {
+		/* rounded up, not as (span + quota - 1): a quota of "max" would overflow */
+		uint64_t need = span / quota + (span % quota != 0);
+
+		if (need > n)
+			n = need;
+	}
 	if (n > c->max_nr_regions / 2)
 		n = c->max_nr_regions / 2;
 	c->min_nr_regions = n < 3 ? 3 : n;
-	if (!strcmp(c->ops, "paddr") && quota && span) {
+	if (sized) {
 		format_bytes(span / c->min_nr_regions, sz, sizeof(sz));
 		format_bytes(quota, qsz, sizeof(qsz));
 		info("damon-bpf: nr_regions min auto: %llu (regions of at most %s; the smallest "
