@@ -29,25 +29,33 @@ def run_once(mode, with_damon):
         before = node_pages(w.pid, hot["start"], hot["end"])
         v0 = vmstat()
         rate = None
+        q0 = {c: report_stat(c) for c in ("queued", "full", "stale", "invalid")}
         if with_damon:
             k = Kdamond(pids=[w.pid])
             set_sample(k, False, True)
             k.on()
         time.sleep(SECS)
         if with_damon:
-            rate = overlap_weighted(regions(k), hot["start"], hot["end"])
+            regs = regions(k)
+            rate = overlap_weighted(regs, hot["start"], hot["end"])
             k.off()
         v1 = vmstat()
         after = node_pages(w.pid, hot["start"], hot["end"])
         res = {"migrated": v1["numa_pages_migrated"] - v0["numa_pages_migrated"],
                "hint": v1["numa_hint_faults"] - v0["numa_hint_faults"],
-               "node0": after.get(0, 0), "before": before, "rate": rate}
+               "node0": after.get(0, 0), "before": before, "rate": rate,
+               "reports": {c: report_stat(c) - v for c, v in q0.items()}}
         if with_damon:
             # the armed pages were restored: no hint fault while the workload reads on
             h0 = vmstat()["numa_hint_faults"]
             time.sleep(2)
             res["hint_after"] = vmstat()["numa_hint_faults"] - h0
         log("  mode %d, %s: %s" % (mode, "DAMON" if with_damon else "no DAMON", res))
+        if with_damon and (rate is None or rate < HOT):
+            # what a cold answer was made of: the regions over the set
+            log("    regions over the set (start, end, nr_accesses): %s" % [
+                (hex(r[0]), hex(r[1]), r[2]) for r in regs
+                if r[0] < hot["end"] and r[1] > hot["start"]][:20])
         check(w.proc.poll() is None, "mode %d: workload still running" % mode)
     wr("/proc/sys/kernel/numa_balancing", 0)
     return res

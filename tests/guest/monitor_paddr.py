@@ -18,14 +18,12 @@ def frame_rate(snap, pfns):
     """The mean nr_accesses over the pages of pfns of the regions holding them; the share of
     pfns some region holds."""
     regs = sorted((r["start"], r["end"], r["nr_accesses"]) for r in snap["regions"])
-    starts = [r[0] for r in regs]
-    import bisect
     tot = held = 0
     for p in pfns:
-        i = bisect.bisect_right(starts, p * 4096) - 1
-        if i >= 0 and regs[i][0] <= p * 4096 < regs[i][1]:
+        r = region_at(regs, p * 4096)
+        if r:
             held += 1
-            tot += regs[i][2]
+            tot += r[2]
     return (tot / held if held else 0.0), held / max(len(pfns), 1)
 
 
@@ -35,18 +33,17 @@ def judge(what, snaps, hot, cold):
             what, len(good), len(snaps))):
         return
     last = good[-1]
-    h, h_held = frame_rate(last, hot)
-    c, c_held = frame_rate(last, cold)
-    log("  %s: %d regions; read set %.1f (%.0f %% of its frames held), cold set %.1f "
-        "(%.0f %%)" % (what, len(last["regions"]), h, 100 * h_held, c, 100 * c_held))
     # The rates are judged on the last three snapshots' means: one aggregation interval
     # decides a snapshot, and a physical region holding cold frames beside other memory's
     # hot ones reads hot in some (a last snapshot read 1.9 against 7.5 once).
-    late = [(frame_rate(x, hot)[0], frame_rate(x, cold)[0]) for x in good[-3:]]
-    h = sum(x[0] for x in late) / len(late)
-    c = sum(x[1] for x in late) / len(late)
+    late = [(frame_rate(x, hot), frame_rate(x, cold)) for x in good[-3:]]
+    (h, h_held), (c, c_held) = late[-1]
+    log("  %s: %d regions; read set %.1f (%.0f %% of its frames held), cold set %.1f "
+        "(%.0f %%)" % (what, len(last["regions"]), h, 100 * h_held, c, 100 * c_held))
+    h = sum(x[0][0] for x in late) / len(late)
+    c = sum(x[1][0] for x in late) / len(late)
     log("  %s: the last %d snapshots' means: read set %.1f, cold set %.1f (%s)" % (
-        what, len(late), h, c, ", ".join("%.1f/%.1f" % x for x in late)))
+        what, len(late), h, c, ", ".join("%.1f/%.1f" % (x[0][0], x[1][0]) for x in late)))
     check(h_held == 1.0 and c_held == 1.0, "%s: the regions hold every frame of both sets" % what)
     check(all(r["pid"] == -1 for r in last["regions"]) if last["regions"] and
           "pid" in last["regions"][0] else True, "%s: no region claims a process" % what)

@@ -10,7 +10,6 @@ pid's target).  SIGTERM ends the session and removes the file.  A 'tier' session
 of the --json line of the same interval."""
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,37 +20,11 @@ from dbtest import *  # noqa: E402,F403
 
 COLD_KB = 16 * 1024
 WANT = 0.1 if SLOW else 0.9
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$')
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 STATS = ("sz_applied", "nr_applied", "sz_tried", "nr_tried")
 METRIC = {"sz_applied": "damon_bpf_scheme_applied_bytes_total",
           "nr_applied": "damon_bpf_scheme_applied_regions_total",
           "sz_tried": "damon_bpf_scheme_tried_bytes_total",
           "nr_tried": "damon_bpf_scheme_tried_regions_total"}
-
-
-def parse(text):
-    """[(name, {label: value}, value)], and the families' TYPE lines."""
-    out, types = [], {}
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            n, t = line[7:].split(" ")
-            types[n] = t
-        elif not line.startswith("#"):
-            m = SAMPLE.match(line)
-            if m:
-                out.append((m.group(1), dict(LABEL.findall(m.group(2))), float(m.group(3))))
-    return out, types
-
-
-def file_time(path):
-    try:
-        with open(path) as f:
-            text = f.read()
-    except FileNotFoundError:
-        return None, ""
-    m = re.search(r'^damon_bpf_session_time_seconds\{[^}]*\} (\S+)$', text, re.M)
-    return (float(m.group(1)) if m else None), text
 
 
 def refresh(kd):
@@ -83,23 +56,6 @@ def proc_kb(pid, field):
     return 0
 
 
-def promtool(text):
-    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
-                       text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-
-def read_matching(path, t, timeout=0.9):
-    """The file's text once it is that of the --json line of time t, or None."""
-    end = time.time() + timeout
-    while time.time() < end:
-        ft, text = file_time(path)
-        if ft is not None and abs(ft - t) < 2e-3:
-            return text
-        time.sleep(0.01)
-    return None
-
-
 def tier_part(prom):
     """tier: its files against its --json lines (schemes in the same order)."""
     p = subprocess.Popen([LOADER, "tier", "--fast", "0", "--slow", "1", "--interval", "1s",
@@ -108,14 +64,14 @@ def tier_part(prom):
     pairs, bad = 0, []
     for line in p.stdout:
         snap = json.loads(line)
-        text = read_matching(prom, snap["time"])
+        text = prom_matching(prom, snap["time"])
         if text is None:
             continue
         pairs += 1
         rc, out = promtool(text)
         if rc or out:
             bad.append(("promtool", rc, out[:200]))
-        samples, _ = parse(text)
+        samples = prom_parse(text)[0]
         idx = sorted({int(ls["scheme"]) for n, ls, v in samples if "scheme" in ls})
         for i, s in zip(idx, snap["schemes"]):
             for n, ls, v in samples:
@@ -157,7 +113,7 @@ def next_writes(path, after, n=2, timeout=30):
     last = after
     end = time.time() + timeout
     while time.time() < end:
-        t, text = file_time(path)
+        t, text = prom_file(path)
         if t is not None and t != last:
             last = t
             n -= 1
@@ -182,7 +138,7 @@ with Workload("p:4M@0", "c:16M", duration=240) as a, \
     kd = DAMON + "/kdamonds/%d" % rec["kdamond"]
     t0, text = next_writes(prom, None, 1)
     need(t0 is not None, "the metrics file appears")
-    samples, types = parse(text)
+    samples, types = prom_parse(text)[:2]
     rc, out = promtool(text)
     check(rc == 0 and not out, "promtool check metrics: exit %d %r" % (rc, out[:300]))
     # Which scheme is whose: the labels against the kernel's target filters.
@@ -213,7 +169,7 @@ with Workload("p:4M@0", "c:16M", duration=240) as a, \
             check(False, "the file is rewritten every interval")
             break
         after, swap1 = sysfs_stats(kd, owner, pids)
-        samples, _ = parse(text)
+        samples = prom_parse(text)[0]
         got = {(n, ls.get("scheme"), ls.get("pid")): v for n, ls, v in samples}
         for s, pid in owner.items():
             for k in STATS:

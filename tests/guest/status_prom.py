@@ -6,7 +6,6 @@ on; its reporter counters lie between the pinned stats map read (bpftool) before
 written and after; a stopped session leaves an exposition without it; '--json --prom' is a
 usage error (64), a directory that does not exist a runtime one (1), and neither writes."""
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -15,20 +14,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 from dbtest import *  # noqa: E402,F403
 
 PIN = "/sys/fs/bpf/damon-bpf/sp/stats"
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$')
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 # metric, its label, the pinned map's counter
 COUNTERS = (("damon_bpf_reporter_seen_total", "seen"),
             ("damon_bpf_reporter_reported_total", "reported"))
-
-
-def samples(text):
-    out = []
-    for line in text.splitlines():
-        m = SAMPLE.match(line)
-        if m:
-            out.append((m.group(1), dict(LABEL.findall(m.group(2))), float(m.group(3))))
-    return out
 
 
 def pinned(name):
@@ -49,10 +37,9 @@ with Workload("f:2M@0", "c:4M", duration=60) as w:
     after = {c: pinned(c) for _, c in COUNTERS}
     check(p.returncode == 0, "status --prom: exit 0 (%s)" % p.stderr.strip())
     text = open(path).read() if os.path.exists(path) else ""
-    t = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
-                       text=True)
-    check(t.returncode == 0, "promtool check metrics: clean (%s)" % (t.stdout + t.stderr).strip())
-    s = samples(text)
+    rc, out = promtool(text)
+    check(rc == 0, "promtool check metrics: clean (%s)" % out)
+    s = prom_parse(text)[0]
     on = [v for n, lb, v in s if n == "damon_bpf_session_kdamond_on" and lb["session"] == "sp"]
     check(on == [1.0], "the session's kdamond is on (%s)" % on)
     for metric, c in COUNTERS:

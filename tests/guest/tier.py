@@ -35,7 +35,6 @@ all: two sessions of up to WAIT (300 s, 700 s on the debug kernel) each, hence t
 time-out above (doubled on the debug kernel). The debug kernel (KASAN, lockdep) demoted 24.8 %
 and 61.5 % of the cold set in 400 s, moving all the time: a fixed wait failed it.
 """
-import bisect
 import os
 import sys
 import time
@@ -86,12 +85,9 @@ def left_in_regions(what, w, left):
     if not regs:
         log("  %s: no aggregation traced" % what)
         return
-    starts = [r[0] for r in regs]
     by = {}
     for p in left:
-        i = bisect.bisect_right(starts, p * 4096) - 1
-        r = regs[i] if i >= 0 and regs[i][0] <= p * 4096 < regs[i][1] else None
-        by.setdefault(r, []).append(p)
+        by.setdefault(region_at(regs, p * 4096), []).append(p)
     log("  %s: the %d cold pages left on node %d lie in %d of DAMON's %d regions; by pages "
         "(region size, nr_accesses, age in aggregations):" % (what, len(left), FAST,
                                                               len(by), len(regs)))

@@ -9,41 +9,23 @@ directory, is refused (exit 1) before anything starts; '--prom ""' and 'start --
 usage errors (64)."""
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../lib"))
 from dbtest import *  # noqa: E402,F403
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)$')
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def parse(text):
     """{(name, frozenset(labels)): value}, {name: type}, {name: help}; a line that is none of
     a sample, HELP or TYPE fails a check."""
-    samples, types, helps, bad = {}, {}, {}, []
-    for line in text.splitlines():
-        if line.startswith("# HELP "):
-            name, h = line[7:].split(" ", 1)
-            helps[name] = h
-        elif line.startswith("# TYPE "):
-            name, t = line[7:].split(" ")
-            types[name] = t
-        else:
-            m = SAMPLE.match(line)
-            if not m:
-                bad.append(line)
-                continue
-            labels = frozenset(LABEL.findall(m.group(2)))
-            samples[(m.group(1), labels)] = float(m.group(3))
+    samples, types, helps, bad = prom_parse(text)
     check(not bad and samples, "%d samples, every line a sample, HELP or TYPE (%s)" %
           (len(samples), bad[:3]))
-    return samples, types, helps
+    return {(n, frozenset(ls.items())): v for n, ls, v in samples}, types, helps
 
 
 def value(samples, name, **labels):
@@ -51,29 +33,6 @@ def value(samples, name, **labels):
     want = set(labels.items())
     vals = [v for (n, ls), v in samples.items() if n == name and want <= set(ls)]
     return vals[0] if len(vals) == 1 else None
-
-
-def promtool(text):
-    p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
-                       text=True)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-
-def read_matching(path, t, timeout=0.9):
-    """The file's text once its damon_bpf_session_time_seconds is t (the --json line of the
-    same interval is printed just before the file is renamed), or None."""
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(path) as f:
-                text = f.read()
-        except FileNotFoundError:
-            text = ""
-        m = re.search(r'^damon_bpf_session_time_seconds\{[^}]*\} (\S+)$', text, re.M)
-        if m and abs(float(m.group(1)) - t) < 2e-3:
-            return text
-        time.sleep(0.01)
-    return None
 
 
 def compare(snap, text):
@@ -132,7 +91,7 @@ try:
         pairs = 0
         for line in p.stdout:
             snap = json.loads(line)
-            text = read_matching(prom, snap["time"])
+            text = prom_matching(prom, snap["time"])
             if text is None:
                 log("  t=%.3f: the file moved on before it was read" % snap["time"])
                 continue
@@ -173,7 +132,7 @@ try:
         p = subprocess.Popen([LOADER, "run", sf, "--json", "--duration", "3s", "--prom", prom],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         snap = json.loads(p.stdout.readline())
-        text = read_matching(prom, snap["time"])
+        text = prom_matching(prom, snap["time"])
         p.wait(timeout=30)
         check(text is not None and promtool(text)[0] == 0 and
               "damon_bpf_monitor_regions{" in text, "run SPEC --prom: the metrics of the "
