@@ -41517,6 +41517,7 @@ struct damon_region {
 	unsigned int last_nr_accesses;
 	bool access_reported;
 	u8 probes_reported;
+	struct damon_addr_range reported;
 };
 
 enum damon_access_source {
