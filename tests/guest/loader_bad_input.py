@@ -105,10 +105,17 @@ with Workload("w:4M@0", duration=600) as w:
     case(["run"], 64, ["no spec FILE"])
     # record files
     rec = "/tmp/bad-input.dbr"
-    p = run([LOADER, "monitor", "--pid", str(P), "--record", rec, "--duration", "3s", "--interval",
-             "300ms", "--json"], check_rc=False, timeout=120)
-    check(p.returncode == 0 and os.path.getsize(rec) > 200, "a record file to cut (%d bytes)" %
-          (os.path.getsize(rec) if os.path.exists(rec) else -1))
+    # A record of at least 4 snapshots, so that its first two thirds hold one whole: the
+    # session runs until it has them (the debug kernel's first ones come seconds late).
+    for secs in (3, 10, 30):
+        p = run([LOADER, "monitor", "--pid", str(P), "--record", rec, "--duration",
+                 "%ds" % secs, "--interval", "300ms", "--json"], check_rc=False, timeout=240)
+        if p.returncode or len(json_lines(p.stdout)) >= 4:
+            break
+    check(p.returncode == 0 and len(json_lines(p.stdout)) >= 4 and os.path.getsize(rec) > 200,
+          "a record file to cut (exit %d, %d snapshots, %d bytes)" % (
+              p.returncode, len(json_lines(p.stdout)),
+              os.path.getsize(rec) if os.path.exists(rec) else -1))
     with open(rec, "rb") as f:
         data = f.read()
     case(["report", write("/tmp/bad-random.dbr", bytes(rnd.randrange(256) for _ in range(500)))],
