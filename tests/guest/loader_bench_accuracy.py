@@ -91,8 +91,12 @@ def check_modes(o, hot_of, scope, duration, nr_rounds=1):
 def check_round(name, i, rd, m, hot_of, scope, duration, nr_rounds):
     snaps = rd.get("snapshots") or []
     times = [s.get("time", 0) for s in snaps]
-    check(len(snaps) >= duration - 1 and times == sorted(times) and
-          0 < times[-1] <= duration + 1,
+    # One a second, a late one not caught up: never two within a second.  How many fit in
+    # the session is the kernel's: the debug kernel's first snapshot came after 1 s, the next
+    # one past a 3 s session's end.
+    gaps = [b - a for a, b in zip([0] + times, times)]
+    check(snaps and min(gaps) > 0.9 and 0 < times[-1] <= duration + 1 and
+          (SLOW or len(snaps) >= duration - 1),
           "%s, round %d: a snapshot a second (%d, at %s)" % (name, i, len(snaps), times))
     bad = [s for s in snaps if not check_figures(name, s, hot_of[name], scope)]
     check(snaps and not bad,
@@ -101,9 +105,11 @@ def check_round(name, i, rd, m, hot_of, scope, duration, nr_rounds):
     late = [x for x in snaps if x.get("time", 0) > duration / 2]
     lp = [x["precision"] for x in late if x.get("precision") is not None]
     lr = [x["recall"] for x in late if x.get("recall") is not None]
-    check(late and close(rd.get("late_recall"), sum(lr) / len(lr)) and
-          ((not lp and rd.get("late_precision") is None) or
-           close(rd.get("late_precision"), sum(lp) / max(len(lp), 1))),
+    # no snapshot in the second half (a slow kernel's): no late figures
+    check((not late and rd.get("late_recall") is None and rd.get("late_precision") is None) or
+          (late and close(rd.get("late_recall"), sum(lr) / len(lr)) and
+           ((not lp and rd.get("late_precision") is None) or
+            close(rd.get("late_precision"), sum(lp) / max(len(lp), 1)))),
           "%s, round %d: the late figures are the means of the second half's snapshots "
           "(%s/%s)" % (name, i, rd.get("late_precision"), rd.get("late_recall")))
     # The kdamond's figures: its CPU time read from /proc, the share and the aggregation

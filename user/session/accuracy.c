@@ -229,18 +229,30 @@ struct scoring {
 	const struct truth *truth;
 	struct accuracy_mode *mode;
 	struct accuracy_round *round;
+	double kd_cpu0_ns;	/* the kdamond's CPU time at the session's time 0, or -1 */
 };
+
+/*
+ * The session's time 0: the kdamond ran before it (while the reporters were loaded, seconds
+ * on a debug kernel), and that CPU time is not the session's.
+ */
+static void on_started(void *arg, int kdamond)
+{
+	struct scoring *sc = arg;
+
+	sc->kd_cpu0_ns = kdamond > 0 ? proc_cpu_ns(kdamond) : -1;
+}
 
 static int on_snapshot(void *arg, const struct session_info *si, const struct snapshot *s,
 		       int kdamond)
 {
 	struct scoring *sc = arg;
 	struct accuracy_round *rd = sc->round;
-	double ns = kdamond > 0 ? proc_cpu_ns(kdamond) : -1;
+	double ns = kdamond > 0 && sc->kd_cpu0_ns >= 0 ? proc_cpu_ns(kdamond) : -1;
 
-	/* the session's own kdamond: its CPU time is all this session's */
+	/* the session's own kdamond: its CPU time since time 0 is all this session's */
 	rd->kd_known = ns >= 0;
-	rd->kd_cpu_s = ns / 1e9;
+	rd->kd_cpu_s = rd->kd_known ? (ns - sc->kd_cpu0_ns) / 1e9 : -1;
 	rd->sample_s = si->sample_us / 1e6;
 	rd->aggr_s = si->aggr_us / 1e6;
 
@@ -256,7 +268,7 @@ static int on_snapshot(void *arg, const struct session_info *si, const struct sn
 static int run_mode(const struct truth *t, struct accuracy_mode *m, const struct bench_args *a)
 {
 	char pid[16], dur[32], words[64], *argv[16], *save = NULL, *tok;
-	struct scoring sc = { t, m, &m->r[m->n] };
+	struct scoring sc = { t, m, &m->r[m->n], -1 };
 	struct spec *sp;
 	struct run_opts o;
 	int argc = 0, ret;
@@ -282,6 +294,7 @@ static int run_mode(const struct truth *t, struct accuracy_mode *m, const struct
 	m->filter.rw = sp->ctx.rw;
 	m->filter.cpus = sp->ctx.cpus ? memcpy(m->cpus, sp->ctx.cpus, sizeof(m->cpus)) : NULL;
 	o.snapshot = on_snapshot;
+	o.started = on_started;
 	o.snapshot_arg = &sc;
 	ret = session_run(sp, &o);
 	free(sp);

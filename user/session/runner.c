@@ -321,6 +321,8 @@ static int loop(struct runner *r, const struct run_opts *o)
 	enum tick ret = TICK_NEXT;
 
 	r->last_change = t0;
+	if (o->started)
+		o->started(o->snapshot_arg, r->uses_damon ? damon_kdamond_pid(&r->d) : -1);
 	while (!exiting && (ret == TICK_NEXT || ret == TICK_WAIT)) {
 		/* Every interval from the start; one that ran late is not caught up. */
 		next += o->interval_us / 1e6;

@@ -32,6 +32,8 @@ struct run_opts {
 	 */
 	int (*snapshot)(void *arg, const struct session_info *si, const struct snapshot *s,
 			int kdamond);
+	/* called once at the session's time 0 (a snapshot's time counts from it), if set */
+	void (*started)(void *arg, int kdamond);
 	void *snapshot_arg;
 };
 

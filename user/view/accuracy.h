@@ -92,8 +92,9 @@ struct accuracy_round {
 	struct accuracy_point *pts;	/* the last one is the round's figure */
 	int nr, cap;
 	/*
-	 * The kdamond's CPU time by the last snapshot (kd_known: it could be read) and the
-	 * intervals: an estimate of the aggregation intervals the session had (mode_stats()).
+	 * The kdamond's CPU time from the session's time 0 to its last snapshot (kd_known: it
+	 * could be read) and the intervals: an estimate of the aggregation intervals the session
+	 * had (mode_stats()).
 	 */
 	bool kd_known;
 	double kd_cpu_s, sample_s, aggr_s;
