@@ -230,6 +230,7 @@ struct scoring {
 	struct accuracy_mode *mode;
 	struct accuracy_round *round;
 	double kd_cpu0_ns;	/* the kdamond's CPU time at the session's time 0, or -1 */
+	double t0;		/* the session's time 0 (monotonic_s()) */
 };
 
 /*
@@ -241,6 +242,7 @@ static void on_started(void *arg, int kdamond)
 	struct scoring *sc = arg;
 
 	sc->kd_cpu0_ns = kdamond > 0 ? proc_cpu_ns(kdamond) : -1;
+	sc->t0 = monotonic_s();
 }
 
 static int on_snapshot(void *arg, const struct session_info *si, const struct snapshot *s,
@@ -250,9 +252,14 @@ static int on_snapshot(void *arg, const struct session_info *si, const struct sn
 	struct accuracy_round *rd = sc->round;
 	double ns = kdamond > 0 && sc->kd_cpu0_ns >= 0 ? proc_cpu_ns(kdamond) : -1;
 
-	/* the session's own kdamond: its CPU time since time 0 is all this session's */
+	/*
+	 * The session's own kdamond: its CPU time since time 0 is all this session's.  It is
+	 * read now, which may be well after the snapshot's time (a slow kernel takes seconds to
+	 * answer a snapshot), so the session time it is over is now's too.
+	 */
 	rd->kd_known = ns >= 0;
 	rd->kd_cpu_s = rd->kd_known ? (ns - sc->kd_cpu0_ns) / 1e9 : -1;
+	rd->kd_time_s = monotonic_s() - sc->t0;
 	rd->sample_s = si->sample_us / 1e6;
 	rd->aggr_s = si->aggr_us / 1e6;
 
@@ -268,7 +275,7 @@ static int on_snapshot(void *arg, const struct session_info *si, const struct sn
 static int run_mode(const struct truth *t, struct accuracy_mode *m, const struct bench_args *a)
 {
 	char pid[16], dur[32], words[64], *argv[16], *save = NULL, *tok;
-	struct scoring sc = { t, m, &m->r[m->n], -1 };
+	struct scoring sc = { t, m, &m->r[m->n], -1, 0 };
 	struct spec *sp;
 	struct run_opts o;
 	int argc = 0, ret;

@@ -366,16 +366,17 @@ struct mode_stats {
 };
 
 /*
- * A round's kdamond: its CPU share (of one CPU) over the session, and the aggregation
- * intervals it had, estimated as bench's compute phases do: the kdamond sleeps a sampling
- * interval after each interval's work, so the session's time less its CPU time, over the
+ * A round's kdamond: its CPU share (of one CPU) over the session (to when its CPU time was
+ * read, at the last snapshot), and the aggregation intervals it had, estimated as bench's
+ * compute phases do: the kdamond sleeps a sampling interval after each interval's work,
+ * so the session's time less its CPU time, over the
  * sampling interval, is the sampling intervals, and aggr / sample of them make one
  * aggregation interval.  A kdamond that waited for a CPU makes the estimate high.  NAN
  * where the kdamond could not be read.
  */
 static void kdamond_figures(const struct accuracy_round *rd, double *cpu, double *aggrs)
 {
-	double t = rd->nr ? rd->pts[rd->nr - 1].time : 0;
+	double t = rd->kd_time_s;
 
 	*cpu = *aggrs = NAN;
 	if (!rd->kd_known || t <= 0 || rd->sample_s <= 0 || rd->aggr_s <= 0)
@@ -513,6 +514,7 @@ static void json_mode(struct json_writer *w, const struct accuracy_report *rep,
 
 			kdamond_figures(rd, &cpu, &aggrs);
 			jw_double(w, "kdamond_cpu_s", rd->kd_cpu_s, 3);
+			jw_double(w, "kdamond_time_s", rd->kd_time_s, 3);
 			jw_double(w, "kdamond_cpu", cpu, 4);
 			jw_double(w, "aggregations", aggrs, 1);
 		}

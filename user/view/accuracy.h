@@ -92,12 +92,12 @@ struct accuracy_round {
 	struct accuracy_point *pts;	/* the last one is the round's figure */
 	int nr, cap;
 	/*
-	 * The kdamond's CPU time from the session's time 0 to its last snapshot (kd_known: it
-	 * could be read) and the intervals: an estimate of the aggregation intervals the session
-	 * had (mode_stats()).
+	 * The kdamond's CPU time from the session's time 0 to kd_time_s, when it was read at
+	 * the last snapshot (kd_known: it could be read), and the intervals: an estimate of the
+	 * aggregation intervals the session had (mode_stats()).
 	 */
 	bool kd_known;
-	double kd_cpu_s, sample_s, aggr_s;
+	double kd_cpu_s, kd_time_s, sample_s, aggr_s;
 };
 
 #define ACCURACY_MAX_MODES 5
