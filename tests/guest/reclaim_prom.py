@@ -58,13 +58,16 @@ def proc_kb(pid, field):
 
 def tier_part(prom):
     """tier: its files against its --json lines (schemes in the same order)."""
+    # A snapshot is matched with the file written at its time only if the next one has not
+    # replaced it yet: the debug kernel's late snapshots matched 1 in 6 s, so it gets 30 s (and
+    # waits up to 5 s for a file).
     p = subprocess.Popen([LOADER, "tier", "--fast", "0", "--slow", "1", "--interval", "1s",
-                          "--duration", "6s", "--json", "--prom", prom],
+                          "--duration", "30s" if SLOW else "6s", "--json", "--prom", prom],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pairs, bad = 0, []
     for line in p.stdout:
         snap = json.loads(line)
-        text = prom_matching(prom, snap["time"])
+        text = prom_matching(prom, snap["time"], timeout=5 if SLOW else 0.9)
         if text is None:
             continue
         pairs += 1
