@@ -368,11 +368,10 @@ struct mode_stats {
 /*
  * A round's kdamond: its CPU share (of one CPU) over the session (to when its CPU time was
  * read, at the last snapshot), and the aggregation intervals it had, estimated as bench's
- * compute phases do: the kdamond sleeps a sampling interval after each interval's work,
- * so the session's time less its CPU time, over the
- * sampling interval, is the sampling intervals, and aggr / sample of them make one
- * aggregation interval.  A kdamond that waited for a CPU makes the estimate high.  NAN
- * where the kdamond could not be read.
+ * compute phases do: the kdamond sleeps a sampling interval after each interval's work, so
+ * the session's time less its CPU time, over the sampling interval, is the sampling
+ * intervals, and aggr / sample of them make one aggregation interval.  A kdamond that
+ * waited for a CPU makes the estimate high.  NAN where the kdamond could not be read.
  */
 static void kdamond_figures(const struct accuracy_round *rd, double *cpu, double *aggrs)
 {
