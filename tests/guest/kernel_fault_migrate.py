@@ -35,6 +35,19 @@ def run_once(mode, with_damon):
             set_sample(k, False, True)
             k.on()
         time.sleep(SECS)
+        # In mode 1 balancing moves the set to the reader's node meanwhile, then scans it
+        # again; each move and each rescan is a hint fault of the reader's.  On the debug
+        # kernel the reader then crawls (800 pages a second: it touched no page DAMON armed
+        # for 12 s, and the set read 0.0 because it was hardly read).  Both runs of mode 1
+        # end once the set is on node 0 and balancing's faults are quiet (under 1 % of the
+        # set in 2 s), within 10 x SECS; modes 0 and 2 move nothing and end at SECS.
+        settle, h = time.time() + 10 * SECS, vmstat()["numa_hint_faults"]
+        while mode == 1 and time.time() < settle:
+            time.sleep(2)
+            h, h0 = vmstat()["numa_hint_faults"], h
+            if (h - h0 < PAGES // 100 and
+                    node_pages(w.pid, hot["start"], hot["end"]).get(0, 0) >= PAGES * 0.95):
+                break
         if with_damon:
             regs = regions(k)
             rate = overlap_weighted(regs, hot["start"], hot["end"])
