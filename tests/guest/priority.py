@@ -1,5 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
+# dbtest-timeout: 600
 """damon-bpf reclaim --priority: under the same memory pressure, a high-priority process keeps
 its memory while a low-priority one gives it; once free memory falls further, the kernel's
 watermarks let the high-priority scheme work too.  A benchmark in one run: the same pair of
