@@ -43,11 +43,12 @@ with Bpf("madv_report"):
         set_sample(k, False, True, [("write", True, True, None)])
         k.on()
         # listening once a report is queued (evidence, not a fixed wait: a slow kernel)
-        q0, t0 = report_stat("queued"), time.time()
-        while report_stat("queued") == q0 and time.time() - t0 < 60:
+        q0 = report_stat("queued")
+
+        def queued():
             report(W.start, 1)
-            time.sleep(0.1)
-        check(report_stat("queued") > q0, "the kdamond listens (a report queued)")
+            return report_stat("queued") > q0
+        check(wait_for(queued, 60, step=0.1), "the kdamond listens (a report queued)")
         return k
 
     # A storm: 20 runs of 4096 reports overflow the 8192-entry ring.  The kdamond drains the
