@@ -8,6 +8,7 @@ same way.  The scheme and pid labels are the kernel's (the scheme's target filte
 pid's target).  SIGTERM ends the session and removes the file.  A 'tier' session's files
 (shared schemes: effective quotas, quota goals, nodes) pass promtool too and hold the values
 of the --json line of the same interval."""
+# dbtest-timeout: 600
 import json
 import os
 import signal
@@ -59,14 +60,16 @@ def proc_kb(pid, field):
 def tier_part(prom):
     """tier: its files against its --json lines (schemes in the same order)."""
     # A snapshot is matched with the file written at its time only if the next one has not
-    # replaced it yet: the debug kernel's late snapshots matched 1 in 6 s, so it gets 30 s (and
-    # waits up to 5 s for a file).
+    # replaced it yet: the debug kernel's late snapshots matched 1 in 6 s and 1 in 30 s, so
+    # there the session runs until 3 matched (SIGTERM then), for 600 s at most, and the test
+    # waits up to 5 s for a file.  The test kernel's session ends by its --duration.
     p = subprocess.Popen([LOADER, "tier", "--fast", "0", "--slow", "1", "--interval", "1s",
-                          "--duration", "30s" if SLOW else "6s", "--json", "--prom", prom],
+                          "--duration", "600s" if SLOW else "6s", "--json", "--prom", prom],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    pairs, bad = 0, []
+    pairs, lines, bad = 0, 0, []
     for line in p.stdout:
         snap = json.loads(line)
+        lines += 1
         text = prom_matching(prom, snap["time"], timeout=5 if SLOW else 0.9)
         if text is None:
             continue
@@ -103,11 +106,15 @@ def tier_part(prom):
         goals = [n for n, ls, v in samples if n == "damon_bpf_scheme_goal_current"]
         if not goals or not snap["nodes"]:
             bad.append(("no goal or node series", goals, snap["nodes"]))
-    p.wait(timeout=60)
+        if SLOW and pairs >= 3:
+            p.send_signal(signal.SIGTERM)
+            break
+    p.communicate(timeout=60)
     check(p.returncode == 0 and pairs >= 3 and not bad,
-          "tier: %d files against their --json lines (effective quotas, goals, applied "
-          "bytes, nodes), promtool clean: %s; exit %d" % (pairs, bad[:3], p.returncode))
-    check(not os.path.exists(prom), "tier: the file is gone after --duration")
+          "tier: %d files of %d --json lines against them (effective quotas, goals, applied "
+          "bytes, nodes), promtool clean: %s; exit %d" % (pairs, lines, bad[:3], p.returncode))
+    check(not os.path.exists(prom), "tier: the file is gone after %s" %
+          ("SIGTERM" if SLOW else "--duration"))
 
 
 def next_writes(path, after, n=2, timeout=30):

@@ -252,6 +252,25 @@ def monitor(args, duration=None, interval="1s"):
     return snaps, p.stderr
 
 
+def monitor_until(args, n, limit, interval="1s"):
+    """Runs damon-bpf monitor --json until it printed n snapshots with regions, or for limit
+    seconds, and ends it with SIGTERM as a user would; returns (snapshots, stderr).  For checks
+    that need a number of intervals: a slow kernel (KASAN, lockdep) prints fewer snapshots per
+    second than its --interval asks, and a fixed --duration then decides on too few."""
+    with Loader("monitor", "--json", "--interval", interval, *args) as ld:
+        wait_for(lambda: len(with_regions(ld.objects())) >= n or not ld.running(), limit, 0.2)
+        ran = ld.running()
+        rc, snaps = ld.finish()
+        err = ld.stderr()
+    snaps = [s for s in snaps if "regions" in s]
+    log("  monitor %s (until %d with regions, %d s at most): regions per snapshot %s, %d of %d "
+        "snapshot(s) empty" % (" ".join(str(a) for a in args), n, limit,
+                                [len(s["regions"]) for s in snaps], empty_snapshots(snaps),
+                                len(snaps)))
+    check(ran and rc == 0, "monitor: running until SIGTERM, then exit %s" % rc)
+    return snaps, err
+
+
 def snap_rate(snap, start, end):
     """Overlap-weighted nr_accesses of a snapshot's regions over [start, end)."""
     return overlap_weighted([(r["start"], r["end"], r["nr_accesses"], r["age"])
