@@ -358,12 +358,16 @@ def prom_file(path):
 
 def prom_matching(path, t, timeout=0.9):
     """The --prom file's text once its session time is t (the --json line of an interval is
-    printed just before its file is renamed into place), or None."""
+    printed just before its file is renamed into place), or None: at once if a later interval's
+    file has replaced it already, so that a reader behind the session (lines waiting in its
+    pipe) catches up instead of waiting out each late line."""
     end = time.time() + timeout
     while time.time() < end:
         ft, text = prom_file(path)
         if ft is not None and abs(ft - t) < 2e-3:
             return text
+        if ft is not None and ft > t:
+            return None
         time.sleep(0.01)
     return None
 
