@@ -255,10 +255,14 @@ def monitor(args, duration=None, interval="1s"):
     p = run([LOADER, "monitor", "--json", "--duration", duration, "--interval", interval] +
             [str(a) for a in args], timeout=240)
     snaps = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
-    log("  monitor %s: regions per snapshot %s, %d of %d snapshot(s) empty" % (
-        " ".join(str(a) for a in args), [len(s["regions"]) for s in snaps],
-        empty_snapshots(snaps), len(snaps)))
+    _log_monitor(args, "", snaps)
     return snaps, p.stderr
+
+
+def _log_monitor(args, how, snaps):
+    log("  monitor %s%s: regions per snapshot %s, %d of %d snapshot(s) empty" % (
+        " ".join(str(a) for a in args), how, [len(s["regions"]) for s in snaps],
+        empty_snapshots(snaps), len(snaps)))
 
 
 def monitor_until(args, n, limit, interval="1s"):
@@ -272,10 +276,7 @@ def monitor_until(args, n, limit, interval="1s"):
         rc, snaps = ld.finish()
         err = ld.stderr()
     snaps = [s for s in snaps if "regions" in s]
-    log("  monitor %s (until %d with regions, %d s at most): regions per snapshot %s, %d of %d "
-        "snapshot(s) empty" % (" ".join(str(a) for a in args), n, limit,
-                                [len(s["regions"]) for s in snaps], empty_snapshots(snaps),
-                                len(snaps)))
+    _log_monitor(args, " (until %d with regions, %d s at most)" % (n, limit), snaps)
     check(ran and rc == 0, "monitor: running until SIGTERM, then exit %s" % rc)
     return snaps, err
 
