@@ -176,6 +176,16 @@ class Context:
         return rd(self.k + "/state") == "on"
 
 
+def drop_kdamonds():
+    """Turns every kdamond off, then removes them all: DAMON sysfs refuses nr_kdamonds 0
+    (EBUSY) while one runs, as it does when a test's check raised before its own 'off'."""
+    d = DAMON + "/kdamonds"
+    for k in sorted(os.listdir(d)):
+        if k.isdigit() and rd("%s/%s/state" % (d, k)) == "on":
+            wr("%s/%s/state" % (d, k), "off")
+    wr(d + "/nr_kdamonds", 0)
+
+
 def phys_end():
     """The end of the highest node's memory, in bytes."""
     return max(end for _, end in node_spans().values())

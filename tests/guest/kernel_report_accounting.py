@@ -62,7 +62,7 @@ try:
             made += STORM
         d = {n: report_stat(n) - s0[n] for n in STATS}
 finally:
-    wr(DAMON + "/kdamonds/nr_kdamonds", 0)
+    drop_kdamonds()
 
 log("  %d reports made: %s" % (made, ", ".join("%s %d" % (n, d[n]) for n in STATS)))
 calls = d["queued"] + d["full"] + d["busy"] + d["no_listener"]
