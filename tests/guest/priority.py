@@ -14,7 +14,7 @@ from dbtest import *  # noqa: E402,F403
 
 COLD_KB = 32 * 1024
 # Upper bounds of the waits for evidence (swap-out seen in smaps): the debug kernel is slower.
-LIMIT = 180 if SLOW else 60
+LIMIT = 300 if SLOW else 60
 
 
 def meminfo(field):
