@@ -265,13 +265,18 @@ def _log_monitor(args, how, snaps):
         empty_snapshots(snaps), len(snaps)))
 
 
-def monitor_until(args, n, limit, interval="1s"):
-    """Runs damon-bpf monitor --json until it printed n snapshots with regions, or for limit
-    seconds, and ends it with SIGTERM as a user would; returns (snapshots, stderr).  For checks
-    that need a number of intervals: a slow kernel (KASAN, lockdep) prints fewer snapshots per
-    second than its --interval asks, and a fixed --duration then decides on too few."""
+def monitor_until(args, n, limit, interval="1s", enough=None):
+    """Runs damon-bpf monitor --json until it printed n snapshots with regions (and, with
+    enough, until enough(those snapshots) is true), or for limit seconds, and ends it with
+    SIGTERM as a user would; returns (snapshots, stderr).  For checks that need a number of
+    intervals: a slow kernel (KASAN, lockdep) prints fewer snapshots per second than its
+    --interval asks, and a fixed --duration then decides on too few."""
+    def done_():
+        good = with_regions(ld.objects())
+        return len(good) >= n and (enough is None or enough(good))
+
     with Loader("monitor", "--json", "--interval", interval, *args) as ld:
-        wait_for(lambda: len(with_regions(ld.objects())) >= n or not ld.running(), limit, 0.2)
+        wait_for(lambda: done_() or not ld.running(), limit, 0.2)
         ran = ld.running()
         rc, snaps = ld.finish()
         err = ld.stderr()
@@ -285,6 +290,20 @@ def snap_rate(snap, start, end):
     """Overlap-weighted nr_accesses of a snapshot's regions over [start, end)."""
     return overlap_weighted([(r["start"], r["end"], r["nr_accesses"], r["age"])
                              for r in snap["regions"]], start, end) or 0
+
+
+def rate_apart(snap, start, end, apart, p=None):
+    """(rate, share): the overlap-weighted nr_accesses (or, with p, probe p's hits) over
+    [start, end) of the snapshot's regions that reach into none of the ranges in apart (dicts
+    with start and end), and the share of [start, end) those regions cover.  A region has one
+    rate for all it spans: one that also covers a hot range says nothing of [start, end)."""
+    def clear(r):
+        return all(r["end"] <= x["start"] or r["start"] >= x["end"] for x in apart)
+
+    regs = [(r["start"], r["end"], r["nr_accesses"] if p is None else r["probe_hits"][p], 0)
+            for r in snap["regions"] if clear(r)]
+    cov = sum(max(0, min(e, end) - max(s, start)) for s, e, _, _ in regs)
+    return overlap_weighted(regs, start, end) or 0, cov / (end - start)
 
 
 def probe_hits(snap, start, end, p):
