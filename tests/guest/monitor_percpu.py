@@ -21,9 +21,16 @@ NEED = 3
 APART = 0.5
 
 
-def decided(s, mine, others):
-    return all(rate_apart(s, o["start"], o["end"], [mine])[1] >= APART for o in others) and \
-        rate_apart(s, mine["start"], mine["end"], others[:1])[1] >= APART
+def decided(snaps, mine, other, cold):
+    """The snapshots after the first (the warm-up: its regions are the initial ones) whose
+    regions apart from mine cover APART of other and of cold, and those apart from other
+    APART of mine."""
+    def ok(s):
+        return (rate_apart(s, other["start"], other["end"], [mine])[1] >= APART and
+                rate_apart(s, cold["start"], cold["end"], [mine])[1] >= APART and
+                rate_apart(s, mine["start"], mine["end"], [other])[1] >= APART)
+
+    return [s for s in with_regions(snaps)[1:] if ok(s)]
 
 
 with Workload("f:2M@0", "c:4M", "f:2M@1", duration=200) as w:
@@ -34,13 +41,11 @@ with Workload("f:2M@0", "c:4M", "f:2M@1", duration=200) as w:
             snaps, err = monitor_until(
                 ["--pid", w.pid, "--cpus", cpu, "--source", "fault"] + pre, NEED + 1,
                 240 if SLOW else 60,
-                enough=lambda ss: len([s for s in ss[1:] if decided(s, mine, [other, cold])])
-                >= NEED)
+                enough=lambda ss: len(decided(ss, mine, other, cold)) >= NEED)
             check(snaps and snaps[-1]["mode"] == "damon", "%s: DAMON mode" % how)
             if not snaps:
                 continue
-            # The first snapshot is the warm-up: its regions are the initial ones.
-            good = [s for s in with_regions(snaps)[1:] if decided(s, mine, [other, cold])]
+            good = decided(snaps, mine, other, cold)
             if not check(len(good) >= NEED, "%s: %d snapshot(s) of %d with regions apart "
                          "from the hot range over each range, %d needed" %
                          (how, len(good), len(snaps), NEED)):

@@ -238,14 +238,20 @@ def accesses_in(regions, start, end):
     return max(vals) if vals else None
 
 
-def overlap_weighted(regions, start, end):
-    """Average nr_accesses over [start, end), weighted by overlap size."""
+def _overlap(regions, start, end):
+    """(sum of overlap * nr_accesses, bytes covered) of regions over [start, end)."""
     tot = acc = 0
     for s, e, n, _ in regions:
         o = min(e, end) - max(s, start)
         if o > 0:
             tot += o
             acc += o * n
+    return acc, tot
+
+
+def overlap_weighted(regions, start, end):
+    """Average nr_accesses over [start, end), weighted by overlap size."""
+    acc, tot = _overlap(regions, start, end)
     return acc / tot if tot else None
 
 
@@ -286,12 +292,6 @@ def monitor_until(args, n, limit, interval="1s", enough=None):
     return snaps, err
 
 
-def snap_rate(snap, start, end):
-    """Overlap-weighted nr_accesses of a snapshot's regions over [start, end)."""
-    return overlap_weighted([(r["start"], r["end"], r["nr_accesses"], r["age"])
-                             for r in snap["regions"]], start, end) or 0
-
-
 def rate_apart(snap, start, end, apart, p=None):
     """(rate, share): the overlap-weighted nr_accesses (or, with p, probe p's hits) over
     [start, end) of the snapshot's regions that reach into none of the ranges in apart (dicts
@@ -300,16 +300,20 @@ def rate_apart(snap, start, end, apart, p=None):
     def clear(r):
         return all(r["end"] <= x["start"] or r["start"] >= x["end"] for x in apart)
 
-    regs = [(r["start"], r["end"], r["nr_accesses"] if p is None else r["probe_hits"][p], 0)
-            for r in snap["regions"] if clear(r)]
-    cov = sum(max(0, min(e, end) - max(s, start)) for s, e, _, _ in regs)
-    return overlap_weighted(regs, start, end) or 0, cov / (end - start)
+    acc, tot = _overlap([(r["start"], r["end"],
+                          r["nr_accesses"] if p is None else r["probe_hits"][p], r["age"])
+                         for r in snap["regions"] if clear(r)], start, end)
+    return (acc / tot if tot else 0), tot / (end - start)
+
+
+def snap_rate(snap, start, end):
+    """Overlap-weighted nr_accesses of a snapshot's regions over [start, end)."""
+    return rate_apart(snap, start, end, ())[0]
 
 
 def probe_hits(snap, start, end, p):
     """Overlap-weighted hits of the snapshot's probe p over [start, end)."""
-    return overlap_weighted([(r["start"], r["end"], r["probe_hits"][p], r["age"])
-                             for r in snap["regions"]], start, end) or 0
+    return rate_apart(snap, start, end, (), p)[0]
 
 
 def snap_events(snap, start, end):
